@@ -1,0 +1,72 @@
+"""`registry-refresh`: stage every center concurrently, build and publish the registry, analyse.
+
+A center whose extract cannot be staged is reported and left out; the others go on. The run ends
+Completed when every center staged, and Failed (with the centers named) when any did not, after
+the registry has been built from those that did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+
+from jakreg.config import Protocol, load_centers
+from jakreg.errors import JakregError
+from jakreg.settings import DuckDBSettings
+from tasks.analysis.retention import write_retention_summary
+from tasks.build_registry import build_registry
+from tasks.extract.pseudonym import pseudonym_key
+from tasks.extract.stage_center import stage_center
+
+
+@dataclass
+class RefreshResult:
+    database: Path
+    out_dir: Path
+    staged_centers: list[str] = field(default_factory=list)
+    failed_centers: dict[str, str] = field(default_factory=dict)
+    mart_rows: dict[str, int] = field(default_factory=dict)
+
+
+class NoCenterStagedError(JakregError):
+    exit_code = 3
+
+
+@flow(name="registry-refresh")
+def registry_refresh(
+    centers_file: Path,
+    database: Path,
+    out_dir: Path,
+    protocol_file: Path | None = None,
+    work_dir: Path | None = None,
+) -> RefreshResult:
+    """Refreshes the registry from each center's newest extract and writes the retention summary."""
+    logger = get_run_logger()
+    protocol = Protocol.load(protocol_file)
+    centers = load_centers(Path(centers_file))
+    pseudonym_key()  # fail before any work when the secret is missing
+    database = Path(database).resolve()
+    work_dir = Path(work_dir) if work_dir else database.with_name(database.stem + ".work")
+    settings = DuckDBSettings.from_environment()
+    result = RefreshResult(database, Path(out_dir))
+
+    futures = {c.id: stage_center.submit(c, work_dir, settings) for c in centers.centers}
+    staged = []
+    for center_id, future in futures.items():
+        try:
+            staged.append(future.result())
+            result.staged_centers.append(center_id)
+        except JakregError as err:
+            result.failed_centers[center_id] = str(err)
+            logger.error("center %s not staged: %s", center_id, err)
+    if not staged:
+        raise NoCenterStagedError("no center could be staged; see the errors above")
+
+    build = build_registry(database, staged, protocol, settings, str(flow_run.id or "local"))
+    result.mart_rows = {t: n for t, n in build.row_counts.items() if t.startswith("marts.")}
+    write_retention_summary(database, Path(out_dir), protocol)
+    logger.info("registry published at %s; marts %s", database, result.mart_rows)
+    return result

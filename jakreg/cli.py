@@ -1,0 +1,113 @@
+"""The `jakreg` command line. Exit codes: 0 ok, 1 unexpected error, 2 configuration error,
+3 data error (no center could be loaded), 4 the run completed but some centers failed."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from jakreg.config import DIALECTS
+from jakreg.errors import JakregError
+
+EXIT_PARTIAL = 4
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        return args.command(args)
+    except JakregError as err:
+        print(f"jakreg: {err}", file=sys.stderr)
+        return err.exit_code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jakreg",
+        description="A nightly multicenter registry of JAK-inhibitor courses, failures and what "
+        "follows them.",
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    simulate = commands.add_parser(
+        "simulate",
+        help="generate a synthetic multicenter cohort: center dumps, centers.yaml and truth files",
+        description="Write a deterministic synthetic cohort into OUT: landing/<center>/<date>/ "
+        "dumps, a centers.yaml that points at them, and truth/*.csv with the expected marts.",
+    )
+    simulate.add_argument("--out", type=Path, required=True, help="folder to write into")
+    simulate.add_argument("--patients", type=int, default=3000, help="patients (default 3000)")
+    simulate.add_argument("--centers", type=int, default=4, help="centers (default 4)")
+    simulate.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    simulate.add_argument(
+        "--dialects",
+        default="registry_csv",
+        help=f"comma-separated export dialects, assigned to centers in turn ({', '.join(DIALECTS)})",
+    )
+    simulate.set_defaults(command=_simulate)
+
+    run = commands.add_parser(
+        "run",
+        help="refresh the registry from the centers' newest extracts and write the retention summary",
+        description="Run the registry-refresh flow: stage each center, build and publish the "
+        "registry database, write retention_summary.csv. Needs JAKREG_PSEUDONYM_KEY.",
+    )
+    run.add_argument("--centers", type=Path, required=True, help="centers.yaml")
+    run.add_argument("--db", type=Path, required=True, help="registry database to publish")
+    run.add_argument("--out", type=Path, required=True, help="folder for the outputs")
+    run.add_argument("--protocol", type=Path, help="YAML overriding protocol parameters")
+    run.set_defaults(command=_run)
+    return parser
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from jakreg.simulate import simulate
+
+    dialects = tuple(d.strip() for d in args.dialects.split(",") if d.strip())
+    try:
+        summary = simulate(args.out, args.patients, args.centers, args.seed, dialects)
+    except ValueError as err:
+        print(f"jakreg simulate: {err}", file=sys.stderr)
+        return 2
+    print(
+        f"wrote {summary.patients} patients in {len(summary.centers)} centers to {args.out} "
+        f"({summary.jaki_courses} JAK-inhibitor courses, {summary.jaki_failures} failures); "
+        f"centers file: {summary.centers_file}"
+    )
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from flows.registry_refresh import registry_refresh
+
+    result = registry_refresh(args.centers, args.db, args.out, args.protocol)
+    summary_path = Path(args.out) / "retention_summary.csv"
+    print(f"registry: {result.database}")
+    print(f"retention summary: {summary_path}")
+    for table, rows in sorted(result.mart_rows.items()):
+        print(f"  {table}: {rows} rows")
+    _print_headline(summary_path)
+    for center, reason in result.failed_centers.items():
+        print(f"center {center} FAILED: {reason}", file=sys.stderr)
+    return EXIT_PARTIAL if result.failed_centers else 0
+
+
+def _print_headline(summary_path: Path) -> None:
+    """Pooled 9-month retention by strategy, as a short table on the terminal."""
+    import polars as pl
+
+    summary = pl.read_csv(summary_path, infer_schema_length=0)
+    pooled = summary.filter(
+        (pl.col("scope") == "pooled") & pl.col("group_by").is_in(["overall", "strategy"])
+    ).select("group", "n", "events", "m9_at_risk", "m9_retention", "m9_ci95_low", "m9_ci95_high")
+    print("\nRetention of the next treatment at 9 months (pooled, Kaplan–Meier, 95% CI):")
+    with pl.Config(tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):
+        print(pooled)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

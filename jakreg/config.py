@@ -1,0 +1,170 @@
+"""Configuration, validated once at the edge: the clinical protocol and the centers file.
+
+The protocol's defaults are the single source of truth for every clinical parameter; SQL models
+receive them as bound values and `docs/protocol.md` states them in words.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jakreg.errors import ConfigError
+
+DIALECTS = ("registry_csv", "es_his_csv", "omop_csv", "fhir_ndjson")
+STOP_REASON_CLASSES = (
+    "inefficacy_primary",
+    "inefficacy_secondary",
+    "adverse_event",
+    "remission",
+    "pregnancy",
+    "patient_relocation",
+    "other",
+    "unknown",
+)
+ADVANCED_CLASSES = (
+    "JAKi",
+    "anti-TNF",
+    "anti-IL6",
+    "CTLA4-Ig",
+    "anti-IL12/23",
+    "anti-IL17",
+    "anti-IL23",
+    "anti-CD20",
+    "other advanced",
+)
+CENTER_ID = re.compile(r"^[a-z0-9_]+$")
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """The study protocol's parameters (see docs/protocol.md for each rule in words)."""
+
+    permissible_gap_days: int = 90
+    next_treatment_window_days: int = 180
+    failure_reasons: tuple[str, ...] = (
+        "inefficacy_primary",
+        "inefficacy_secondary",
+        "adverse_event",
+        "other",
+        "unknown",
+    )
+    month_days: float = 30.4375
+    retention_months: tuple[int, ...] = (3, 6, 9, 12)
+    min_cell_count: int = 5
+
+    def __post_init__(self) -> None:
+        if self.permissible_gap_days < 0:
+            raise ConfigError("protocol.permissible_gap_days must be 0 or more")
+        if self.next_treatment_window_days < 0:
+            raise ConfigError("protocol.next_treatment_window_days must be 0 or more")
+        unknown = set(self.failure_reasons) - set(STOP_REASON_CLASSES)
+        if unknown:
+            raise ConfigError(
+                f"protocol.failure_reasons has unknown classes {sorted(unknown)}; "
+                f"known: {', '.join(STOP_REASON_CLASSES)}"
+            )
+        if self.month_days <= 0 or not self.retention_months:
+            raise ConfigError("protocol.month_days must be positive and retention_months non-empty")
+        if self.min_cell_count < 1:
+            raise ConfigError("protocol.min_cell_count must be 1 or more")
+
+    @classmethod
+    def load(cls, path: Path | None) -> Protocol:
+        """Defaults, overridden by a YAML mapping of parameter names when a file is given."""
+        if path is None:
+            return cls()
+        overrides = _read_yaml_mapping(path)
+        known = {f.name for f in dataclasses.fields(cls)}
+        for key in overrides:
+            if key not in known:
+                raise ConfigError(
+                    f"{path}: unknown protocol parameter {key!r}; known: {sorted(known)}"
+                )
+        for key in ("failure_reasons", "retention_months"):
+            if key in overrides:
+                overrides[key] = tuple(overrides[key])
+        return cls(**overrides)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()
+        }
+
+    def sql_parameters(self) -> dict[str, Any]:
+        """The values SQL models may bind as `$name`."""
+        return {
+            "permissible_gap_days": self.permissible_gap_days,
+            "next_treatment_window_days": self.next_treatment_window_days,
+            "failure_reasons": list(self.failure_reasons),
+            "advanced_classes": list(ADVANCED_CLASSES),
+        }
+
+
+@dataclass(frozen=True)
+class Center:
+    """One hospital: its id, export dialect, landing folder and reader overrides."""
+
+    id: str
+    dialect: str
+    landing: Path
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CentersFile:
+    path: Path
+    centers: tuple[Center, ...]
+
+    def get(self, center_id: str) -> Center:
+        for center in self.centers:
+            if center.id == center_id:
+                return center
+        raise ConfigError(f"{self.path}: no center with id {center_id!r}")
+
+
+def load_centers(path: Path) -> CentersFile:
+    """Read and validate `centers.yaml`; landing paths are relative to the file."""
+    data = _read_yaml_mapping(path)
+    entries = data.get("centers")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f"{path}: expected a non-empty list under 'centers'")
+    centers: list[Center] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries, start=1):
+        where = f"{path}: centers[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: expected a mapping with id, dialect and landing")
+        missing = {"id", "dialect", "landing"} - entry.keys()
+        if missing:
+            raise ConfigError(f"{where}: missing {', '.join(sorted(missing))}")
+        center_id = str(entry["id"])
+        if not CENTER_ID.match(center_id):
+            raise ConfigError(f"{where}: id {center_id!r} must match [a-z0-9_]+")
+        if center_id in seen:
+            raise ConfigError(f"{where}: id {center_id!r} is listed twice")
+        seen.add(center_id)
+        dialect = str(entry["dialect"])
+        if dialect not in DIALECTS:
+            raise ConfigError(f"{where}: dialect {dialect!r} is not one of {', '.join(DIALECTS)}")
+        landing = (path.parent / str(entry["landing"])).resolve()
+        options = {k: v for k, v in entry.items() if k not in {"id", "dialect", "landing"}}
+        centers.append(Center(center_id, dialect, landing, options))
+    return CentersFile(path.resolve(), tuple(centers))
+
+
+def _read_yaml_mapping(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise ConfigError(f"{path}: file not found") from err
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML ({err})") from err
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return data

@@ -1,0 +1,63 @@
+"""Where the versioned vocabulary lives and how its terms are normalised.
+
+The same normalisation runs in SQL (`sql/staging/stg_prescriptions.sql` via the `normalise_term`
+macro in `tasks/extract/macros.py`); `normalise_term` here is its Python twin for the simulator and
+for checking the vocabulary files, and a unit test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+VOCABULARY_DIR = Path(__file__).resolve().parents[1] / "vocabulary"
+
+
+def normalise_term(text: str) -> str:
+    """Lower case, accents stripped, every non-alphanumeric run collapsed to one space."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9]+", " ", stripped.lower()).strip()
+
+
+@dataclass(frozen=True)
+class Ingredient:
+    name: str
+    target_class: str
+    atc_code: str
+    atc_code_previous: str
+    eu_approval_date: date
+
+
+def version() -> str:
+    return (VOCABULARY_DIR / "VERSION").read_text(encoding="utf-8").strip()
+
+
+@cache
+def ingredients() -> dict[str, Ingredient]:
+    with (VOCABULARY_DIR / "ingredients.csv").open(encoding="utf-8", newline="") as handle:
+        return {
+            row["ingredient"]: Ingredient(
+                row["ingredient"],
+                row["target_class"],
+                row["atc_code"],
+                row["atc_code_previous"],
+                date.fromisoformat(row["eu_approval_date"]),
+            )
+            for row in csv.DictReader(handle)
+        }
+
+
+@cache
+def drug_terms() -> dict[str, list[tuple[str, str]]]:
+    """ingredient -> [(term, term_type), ...]"""
+    terms: dict[str, list[tuple[str, str]]] = {}
+    with (VOCABULARY_DIR / "drug_terms.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            terms.setdefault(row["ingredient"], []).append((row["term"], row["term_type"]))
+    return terms

@@ -1,0 +1,38 @@
+-- Diagnoses of one center extract, ICD-10 mapped to an indication by the longest matching prefix
+-- in vocabulary/icd10_indications.csv; codes matching none are 'other'.
+-- Grain: one row per row of the center's diagnosis file.
+with center_diagnoses as (
+    select * from staging.center_diagnoses
+),
+
+icd10_indications as (
+    select * from vocab.icd10_indications
+),
+
+codes as (
+    select
+        *,
+        upper(replace(trim(icd10_source_value), '.', '')) as icd10_code,
+    from center_diagnoses
+),
+
+matched_prefixes as (
+    select
+        codes.source_row,
+        arg_max(icd10_indications.indication, length(icd10_indications.icd10_prefix)) as indication,
+    from codes
+    inner join icd10_indications
+        on starts_with(codes.icd10_code, icd10_indications.icd10_prefix)
+    group by codes.source_row
+)
+
+select
+    $center_id as center_id,
+    patient_key($center_id, codes.local_id) as patient_key,
+    codes.icd10_code,
+    codes.diagnosis_date,
+    coalesce(matched_prefixes.indication, 'other') as indication,
+    codes.source_row,
+from codes
+left join matched_prefixes
+    on codes.source_row = matched_prefixes.source_row

@@ -1,0 +1,1 @@
+"""Analysis of the published marts: survival estimates and the tables people read."""

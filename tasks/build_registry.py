@@ -1,0 +1,67 @@
+"""Builds the registry database from staged extracts and publishes it in one atomic rename.
+
+The registry is built into a new file next to the published one; readers of the published
+database never see a half-built state, and a crash leaves only a stale `.building` file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from prefect import task
+
+from jakreg.config import Protocol
+from jakreg.settings import DuckDBSettings
+from tasks import database as db
+from tasks import sql_models
+from tasks.extract.stage_center import STAGED_TABLES, StagedExtract
+
+REGISTRY_LAYERS = ("intermediate", "marts")
+
+
+@dataclass(frozen=True)
+class RegistryBuild:
+    database: Path
+    row_counts: dict[str, int]
+
+
+@task(name="build-registry")
+def build_registry(
+    database: Path,
+    staged: list[StagedExtract],
+    protocol: Protocol,
+    settings: DuckDBSettings,
+    run_id: str,
+) -> RegistryBuild:
+    """Loads every center's staged Parquet, runs the intermediate and mart models, and publishes."""
+    building = database.with_name(database.name + ".building")
+    building.unlink(missing_ok=True)
+    database.parent.mkdir(parents=True, exist_ok=True)
+    with settings.connect(str(building)) as con:
+        db.run(con, "create schema staging")
+        for table in STAGED_TABLES:
+            db.run(
+                con,
+                f"create table staging.{table} as "
+                "select * from read_parquet($files, union_by_name = true)",
+                {"files": [str(extract.parquet(table)) for extract in staged]},
+            )
+        models = sql_models.discover([sql_models.SQL_DIR / layer for layer in REGISTRY_LAYERS])
+        counts = sql_models.run_models(con, models, protocol.sql_parameters())
+        db.run(con, "create schema meta")
+        db.run(
+            con,
+            "create table meta.run as select $run_id as run_id, now() as built_at, "
+            "$protocol::json as protocol, $extracts::json as extracts",
+            {
+                "run_id": run_id,
+                "protocol": json.dumps(protocol.as_dict()),
+                "extracts": json.dumps({e.center_id: e.extract_date for e in staged}),
+            },
+        )
+        db.run(con, "checkpoint")
+    os.replace(building, database)
+    return RegistryBuild(database, counts)

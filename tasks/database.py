@@ -1,0 +1,32 @@
+"""DuckDB statements that always finish their result.
+
+DuckDB 2.0 refuses new work on a connection while an `execute()` result is unfinished; these
+helpers run a statement and drain it, so no caller has to remember.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str, parameters: dict[str, Any] | None = None) -> None:
+    """Runs a statement whose result is not needed (DDL, COPY, INSERT)."""
+    con.execute(sql, parameters or {}).complete()
+
+
+def fetch_all(
+    con: duckdb.DuckDBPyConnection, sql: str, parameters: dict[str, Any] | None = None
+) -> list[tuple]:
+    return con.execute(sql, parameters or {}).fetchall()
+
+
+def fetch_value(
+    con: duckdb.DuckDBPyConnection, sql: str, parameters: dict[str, Any] | None = None
+) -> Any:
+    """The first column of the only row of a query's result."""
+    rows = fetch_all(con, sql, parameters)
+    if len(rows) != 1:
+        raise ValueError(f"expected one row, got {len(rows)}: {sql}")
+    return rows[0][0]

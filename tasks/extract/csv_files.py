@@ -1,0 +1,216 @@
+"""Reads a center's delimited export files into `raw` tables with DuckDB's CSV reader.
+
+Every column is read as text (identifiers keep their leading zeros; dates are parsed in staging),
+each row keeps its line number for error messages, and reader options are pinned per dialect,
+never sniffed: a file that does not match them is rejected with a message saying how.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from jakreg.config import Center
+from jakreg.errors import CenterDataError
+from tasks import database
+
+_LINE_NUMBER = re.compile(r"\b[Ll]ine:?\s*(\d+)")
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    """One export file: its name in the extract folder and the columns it must have."""
+
+    name: str
+    columns: tuple[str, ...]
+    date_columns: tuple[str, ...] = ()
+
+    @property
+    def table(self) -> str:
+        return f"raw.{Path(self.name).stem}"
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """A dialect's reader options; a center may override encoding, delimiter and date_format."""
+
+    encoding: str
+    delimiter: str
+    date_format: str
+    files: tuple[CsvFile, ...]
+
+    def for_center(self, center: Center) -> CsvLayout:
+        return CsvLayout(
+            encoding=center.options.get("encoding", self.encoding),
+            delimiter=center.options.get("delimiter", self.delimiter),
+            date_format=center.options.get("date_format", self.date_format),
+            files=self.files,
+        )
+
+
+def load_csv_files(
+    con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path, layout: CsvLayout
+) -> dict[str, int]:
+    """Creates one raw table per file; returns rows read per file name."""
+    layout = layout.for_center(center)
+    renames: dict[str, str] = center.options.get("renames", {})
+    database.run(con, "create schema if not exists raw")
+    rows = {}
+    for spec in layout.files:
+        path = extract_dir / spec.name
+        header = _read_header(center, path, layout)
+        header = [renames.get(column, column) for column in header]
+        _check_columns(center, spec, header)
+        select_list = ", ".join(
+            f'"{original}" as {name}'
+            for original, name in zip(_read_header(center, path, layout), header, strict=True)
+            if name in spec.columns
+        )
+        try:
+            database.run(
+                con,
+                f"create or replace table {spec.table} as "
+                f"select {select_list}, (row_number() over () + 1)::integer as source_row "
+                "from read_csv($path, header = true, delim = $delimiter, quote = '\"', "
+                "escape = '\"', encoding = $encoding, all_varchar = true, strict_mode = true, "
+                "null_padding = false, auto_detect = false, "
+                f"columns = {{{', '.join(repr(c) + ': ' + repr('VARCHAR') for c in _read_header(center, path, layout))}}})",
+                {"path": str(path), "delimiter": layout.delimiter, "encoding": layout.encoding},
+            )
+        except duckdb.Error as err:
+            raise _reader_error(center, spec, err) from None
+        rows[spec.name] = database.fetch_value(con, f"select count(*) from {spec.table}")
+        for column in spec.date_columns:
+            _check_dates(con, center, spec, column, layout.date_format)
+    return rows
+
+
+def read_extract_json(center: Center, extract_dir: Path) -> str:
+    """The data cut date (text) from `extract.json`, after checking it belongs to this center."""
+    path = extract_dir / "extract.json"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise CenterDataError(
+            center.id,
+            "extract.json is missing",
+            file=str(path),
+            hint='add {"center": "<id>", "data_cut_date": "YYYY-MM-DD"} to the extract folder',
+        ) from None
+    except json.JSONDecodeError as err:
+        raise CenterDataError(
+            center.id, f"extract.json is not valid JSON ({err.msg})", file=str(path), row=err.lineno
+        ) from None
+    if document.get("center") != center.id:
+        raise CenterDataError(
+            center.id,
+            f"extract.json names center {document.get('center')!r}",
+            file=str(path),
+            hint="the extract may have been copied into the wrong landing folder",
+        )
+    if not isinstance(document.get("data_cut_date"), str):
+        raise CenterDataError(
+            center.id,
+            "extract.json has no data_cut_date",
+            file=str(path),
+            hint="add the date the data were extracted up to, as YYYY-MM-DD",
+        )
+    return document["data_cut_date"]
+
+
+def _read_header(center: Center, path: Path, layout: CsvLayout) -> list[str]:
+    try:
+        with path.open(encoding=layout.encoding, newline="") as handle:
+            first = next(csv.reader(handle, delimiter=layout.delimiter), None)
+    except FileNotFoundError:
+        raise CenterDataError(
+            center.id,
+            "file is missing from the extract",
+            file=str(path),
+            hint="re-send the complete extract",
+        ) from None
+    except UnicodeDecodeError:
+        raise CenterDataError(
+            center.id,
+            f"the header is not {layout.encoding} text",
+            file=str(path),
+            row=1,
+            hint=f"export the file as {layout.encoding}, or set encoding for this center in centers.yaml",
+        ) from None
+    if not first:
+        raise CenterDataError(
+            center.id,
+            "file is empty (no header)",
+            file=str(path),
+            row=1,
+            hint="re-export the file with its header row",
+        )
+    first[0] = first[0].removeprefix(codecs.BOM_UTF8.decode("utf-8"))
+    return [column.strip() for column in first]
+
+
+def _check_columns(center: Center, spec: CsvFile, header: list[str]) -> None:
+    missing = [c for c in spec.columns if c not in header]
+    extra = [c for c in header if c not in spec.columns]
+    if not missing and not extra:
+        return
+    problems = []
+    if missing:
+        problems.append(f"missing column(s) {', '.join(missing)}")
+    if extra:
+        problems.append(f"unexpected column(s) {', '.join(extra)}")
+    if len(header) == 1 and len(spec.columns) > 1:
+        hint = "the header has one column only: check the delimiter"
+    else:
+        hint = (
+            f"expected exactly {', '.join(spec.columns)}; a renamed header can be mapped with "
+            "'renames' for this center in centers.yaml"
+        )
+    raise CenterDataError(center.id, "; ".join(problems), file=spec.name, row=1, hint=hint)
+
+
+def _check_dates(
+    con: duckdb.DuckDBPyConnection, center: Center, spec: CsvFile, column: str, date_format: str
+) -> None:
+    [(bad_count, first_row)] = database.fetch_all(
+        con,
+        f"select count(*), min(source_row) from {spec.table} "
+        f"where nullif(trim({column}), '') is not null and try_strptime(trim({column}), $format) is null",
+        {"format": date_format},
+    )
+    if bad_count:
+        raise CenterDataError(
+            center.id,
+            f"{bad_count} value(s) are not dates in the format {date_format}",
+            file=spec.name,
+            row=first_row,
+            column=column,
+            hint="export dates in the dialect's format, or set date_format for this center",
+        )
+
+
+def _reader_error(center: Center, spec: CsvFile, err: duckdb.Error) -> CenterDataError:
+    """DuckDB's message quotes the offending line, which may hold identifiers: keep only its kind."""
+    message = str(err)
+    match = _LINE_NUMBER.search(message)
+    row = int(match.group(1)) if match else None
+    lowered = message.lower()
+    if "unicode" in lowered or "encoding" in lowered:
+        problem = "the file is not valid text in the expected encoding"
+        hint = "export it in the dialect's encoding, or set encoding for this center"
+    elif ("expected" in lowered and "column" in lowered) or "too many columns" in lowered:
+        problem = "a line has a different number of fields than the header"
+        hint = "check the delimiter and quoting, and that the file was not truncated"
+    elif "quote" in lowered:
+        problem = "a quoted field is not closed"
+        hint = "the file may be truncated; re-send it"
+    else:
+        problem = "the file cannot be read as delimited text"
+        hint = "check the encoding, delimiter and that the file is complete"
+    return CenterDataError(center.id, problem, file=spec.name, row=row, hint=hint)

@@ -1,0 +1,32 @@
+"""The export dialects jakreg reads: each module loads raw tables and names its staging parameters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import duckdb
+
+from jakreg.config import Center
+from jakreg.errors import ConfigError
+from tasks.extract import registry_csv
+
+READERS: dict[str, ModuleType] = {
+    "registry_csv": registry_csv,
+}
+
+
+def load_raw(con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path) -> dict[str, int]:
+    return _reader(center).load_raw(con, center, extract_dir)
+
+
+def staging_parameters(center: Center) -> dict[str, Any]:
+    return _reader(center).staging_parameters(center)
+
+
+def _reader(center: Center) -> ModuleType:
+    try:
+        return READERS[center.dialect]
+    except KeyError:
+        raise ConfigError(f"center {center.id}: dialect {center.dialect!r} has no reader") from None

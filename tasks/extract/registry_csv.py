@@ -1,0 +1,46 @@
+"""registry_csv: UTF-8 (a BOM is tolerated), comma, ISO dates, English headers, extract.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from jakreg.config import Center
+from tasks import database
+from tasks.extract.csv_files import CsvFile, CsvLayout, load_csv_files, read_extract_json
+
+LAYOUT = CsvLayout(
+    encoding="utf-8",
+    delimiter=",",
+    date_format="%Y-%m-%d",
+    files=(
+        CsvFile(
+            "patients.csv",
+            ("patient_id", "sex", "birth_date", "death_date"),
+            ("birth_date", "death_date"),
+        ),
+        CsvFile("diagnoses.csv", ("patient_id", "icd10", "diagnosis_date"), ("diagnosis_date",)),
+        CsvFile(
+            "prescriptions.csv",
+            ("patient_id", "drug", "start_date", "end_date", "stop_reason"),
+            ("start_date", "end_date"),
+        ),
+    ),
+)
+
+
+def load_raw(con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path) -> dict[str, int]:
+    """raw.patients, raw.diagnoses, raw.prescriptions and raw.extract (the data cut)."""
+    rows = load_csv_files(con, center, extract_dir, LAYOUT)
+    database.run(
+        con,
+        "create or replace table raw.extract as select $data_cut::varchar as data_cut_date",
+        {"data_cut": read_extract_json(center, extract_dir)},
+    )
+    return rows
+
+
+def staging_parameters(center: Center) -> dict[str, str]:
+    """Values the dialect's staging models bind (the center may override the date format)."""
+    return {"date_format": LAYOUT.for_center(center).date_format}

@@ -1,0 +1,115 @@
+"""Stages one center's newest extract: raw tables -> staging models -> Parquet files.
+
+Runs in its own in-memory DuckDB, so centers stage concurrently and a worker needs no access to
+the registry database. Local identifiers exist only in that in-memory database; the Parquet files
+carry pseudonymous keys. Files are written to a temporary folder and renamed into place, so a
+crash never leaves a half-written staged extract.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from prefect import task
+
+from jakreg.config import Center
+from jakreg.errors import CenterDataError
+from jakreg.settings import DuckDBSettings
+from tasks import database, sql_models
+from tasks.extract import dialects
+from tasks.extract.pseudonym import install_patient_key_macro, pseudonym_key
+from tasks.extract.vocabulary import load_vocabulary
+
+STAGED_TABLES = (
+    "stg_patients",
+    "stg_diagnoses",
+    "stg_prescriptions",
+    "stg_extract",
+    "stg_unmapped_terms",
+)
+CENTER_TABLES = ("patients", "diagnoses", "prescriptions", "extract")
+EXTRACT_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class StagedExtract:
+    """Where a center's staged extract is and what went into it (no patient-level content)."""
+
+    center_id: str
+    extract_date: str
+    folder: Path
+    rows_read: dict[str, int]
+    rows_staged: dict[str, int]
+    unmapped_rows: int
+
+    def parquet(self, table: str) -> Path:
+        return self.folder / f"{table}.parquet"
+
+
+def newest_extract(center: Center) -> Path:
+    """The newest `landing/<center>/<YYYY-MM-DD>/` folder."""
+    if not center.landing.is_dir():
+        raise CenterDataError(
+            center.id,
+            "landing folder does not exist",
+            file=str(center.landing),
+            hint="create it, or correct 'landing' for this center in centers.yaml",
+        )
+    extracts = sorted(
+        p for p in center.landing.iterdir() if p.is_dir() and EXTRACT_FOLDER.match(p.name)
+    )
+    if not extracts:
+        raise CenterDataError(
+            center.id,
+            "no extract folder (named YYYY-MM-DD) in the landing folder",
+            file=str(center.landing),
+            hint="the center has not sent an extract yet",
+        )
+    return extracts[-1]
+
+
+@task(name="stage-center", task_run_name="stage-{center.id}")
+def stage_center(center: Center, work_dir: Path, settings: DuckDBSettings) -> StagedExtract:
+    """Reads, stages and pseudonymises one center's newest extract into Parquet."""
+    extract_dir = newest_extract(center)
+    target = work_dir / "staged" / center.id / extract_dir.name
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    with settings.connect() as con:
+        install_patient_key_macro(con, pseudonym_key())
+        sql_models.create_macros(con)
+        load_vocabulary(con)
+        rows_read = dialects.load_raw(con, center, extract_dir)
+        parameters = {
+            **dialects.staging_parameters(center),
+            "center_id": center.id,
+            "extract_date": extract_dir.name,
+        }
+        staging = sql_models.SQL_DIR / "staging"
+        sql_models.run_models(con, sql_models.discover([staging / center.dialect]), parameters)
+        for table in CENTER_TABLES:
+            database.run(
+                con,
+                f"create or replace view staging.center_{table} as "
+                f"select * from staging.stg_{center.dialect}__{table}",
+            )
+        counts = sql_models.run_models(con, sql_models.discover([staging]), parameters)
+        for table in STAGED_TABLES:
+            con.table(f"staging.{table}").write_parquet(str(partial / f"{table}.parquet"))
+        unmapped = database.fetch_value(
+            con, "select coalesce(sum(n_rows), 0) from staging.stg_unmapped_terms"
+        )
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+    return StagedExtract(
+        center.id,
+        extract_dir.name,
+        target,
+        rows_read,
+        {table.removeprefix("staging."): n for table, n in counts.items()},
+        int(unmapped),
+    )

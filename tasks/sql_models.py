@@ -1,0 +1,94 @@
+"""Runs the plain-SQL models in `sql/` in the order their own `from`/`join` references imply.
+
+A model is a file `sql/<layer>/.../<name>.sql` holding one `select`; it becomes the table
+`<layer>.<name>`. References to other models are written schema-qualified
+(`from intermediate.int_treatment_courses`), which is how the build order is derived: no hand-kept
+list. Parameters reach a model as bound values (`$permissible_gap_days`), never pasted into SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from tasks import database
+
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
+LAYERS = ("staging", "intermediate", "marts")
+_REFERENCE = re.compile(r"\b(" + "|".join(LAYERS) + r")\.([a-z_][a-z0-9_]*)\b")
+_PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_LINE_COMMENT = re.compile(r"--[^\n]*")
+
+
+@dataclass(frozen=True)
+class Model:
+    layer: str
+    name: str
+    path: Path
+    sql: str
+
+    @property
+    def table(self) -> str:
+        return f"{self.layer}.{self.name}"
+
+    @property
+    def references(self) -> set[str]:
+        return {f"{layer}.{name}" for layer, name in _REFERENCE.findall(self._code)} - {self.table}
+
+    @property
+    def parameters(self) -> set[str]:
+        return set(_PARAMETER.findall(self._code))
+
+    @property
+    def _code(self) -> str:
+        return _LINE_COMMENT.sub("", self.sql)
+
+
+def discover(folders: list[Path]) -> list[Model]:
+    """Models directly inside each folder (not its subfolders), layer taken from the path."""
+    models = []
+    for folder in folders:
+        layer = folder.relative_to(SQL_DIR).parts[0]
+        for path in sorted(folder.glob("*.sql")):
+            models.append(Model(layer, path.stem, path, path.read_text(encoding="utf-8")))
+    return models
+
+
+def build_order(models: list[Model]) -> list[Model]:
+    """Models sorted so that each runs after the models it reads; tables outside the set are inputs."""
+    by_table = {m.table: m for m in models}
+    graph = {m.table: {r for r in m.references if r in by_table} for m in models}
+    try:
+        return [by_table[t] for t in TopologicalSorter(graph).static_order()]
+    except CycleError as err:
+        raise ValueError(f"SQL models reference each other in a cycle: {err.args[1]}") from err
+
+
+def run_models(
+    con: duckdb.DuckDBPyConnection, models: list[Model], parameters: dict[str, Any]
+) -> dict[str, int]:
+    """Materialise each model as a table; returns the row count of each."""
+    counts = {}
+    for model in build_order(models):
+        missing = model.parameters - parameters.keys()
+        if missing:
+            raise ValueError(f"{model.path.name} uses unbound parameters {sorted(missing)}")
+        database.run(con, f"create schema if not exists {model.layer}")
+        database.run(
+            con,
+            f"create or replace table {model.table} as\n{model.sql}",
+            {name: parameters[name] for name in model.parameters},
+        )
+        counts[model.table] = database.fetch_value(con, f"select count(*) from {model.table}")
+    return counts
+
+
+def create_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """SQL macros shared by models (`sql/macros/*.sql`, each a `create or replace macro`)."""
+    for path in sorted((SQL_DIR / "macros").glob("*.sql")):
+        database.run(con, path.read_text(encoding="utf-8"))
