@@ -46,13 +46,14 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--dialects",
         default="registry_csv",
-        help=f"comma-separated export dialects, assigned to centers in turn ({', '.join(DIALECTS)})",
+        help="comma-separated export dialects, assigned to centers in turn "
+        f"({', '.join(DIALECTS)})",
     )
     simulate.set_defaults(command=_simulate)
 
     run = commands.add_parser(
         "run",
-        help="refresh the registry from the centers' newest extracts and write the retention summary",
+        help="refresh the registry from the centers' newest extracts; write the retention summary",
         description="Run the registry-refresh flow: stage each center, build and publish the "
         "registry database, write retention_summary.csv. Needs JAKREG_PSEUDONYM_KEY.",
     )

@@ -60,7 +60,7 @@ def discover(folders: list[Path]) -> list[Model]:
 
 
 def build_order(models: list[Model]) -> list[Model]:
-    """Models sorted so that each runs after the models it reads; tables outside the set are inputs."""
+    """Models sorted so each runs after the models it reads; tables outside the set are inputs."""
     by_table = {m.table: m for m in models}
     graph = {m.table: {r for r in m.references if r in by_table} for m in models}
     try:

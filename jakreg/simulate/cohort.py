@@ -1,4 +1,4 @@
-"""Patient histories for the synthetic cohort, generated so that their truth is known by construction.
+"""Patient histories for the synthetic cohort, generated so their truth is known by construction.
 
 Each patient's advanced therapies form one sequence of courses with strictly increasing start
 dates. The generator never writes a history whose reading under the protocol is ambiguous: a
@@ -245,7 +245,10 @@ class PatientGenerator:
             forced = None
             if failed_jaki and rng.random() < RETREATMENT_SHARE:
                 forced = ingredient
-                start = planned_end + rng.randint(self.gap + 1, self.window)
+                # One day over the permissible gap is already a new course.
+                start = planned_end + rng.choice(
+                    (self.gap + 1, rng.randint(self.gap + 1, self.window))
+                )
             else:
                 start = self._next_start(start, planned_end)
             previous_failed_jaki = failed_jaki
@@ -307,8 +310,9 @@ class PatientGenerator:
             )
             prescriptions[-1].end = None
             end = cut
-        elif draw < 0.8:  # planned end after the data cut
-            prescriptions = self._split(ingredient, start, cut + rng.randint(1, 365))
+        elif draw < 0.8:  # the last prescription's planned end is after the data cut
+            prescriptions = self._split(ingredient, start, max(start + 1, cut - 1))
+            prescriptions[-1].end = cut + rng.randint(1, 365)
             end = cut
         else:  # ended recently, within the permissible gap of the data cut
             end = max(start + 1, min(planned_end, cut - rng.randint(0, self.gap)))
@@ -320,15 +324,22 @@ class PatientGenerator:
     def _split(self, ingredient: str, start: int, end: int) -> list[Prescription]:
         """Writes a course as one to five prescriptions with short gaps or overlaps between them."""
         rng = self.rng
-        pieces = rng.randint(1, max(1, min(5, (end - start) // 120)))
-        bounds = sorted(rng.sample(range(start + 60, end - 59), pieces - 1)) if pieces > 1 else []
+        pieces = rng.randint(1, max(1, min(5, (end - start) // (2 * self.gap + 2))))
+        spacing = self.gap + 1  # room for a gap of the full permissible length
+        bounds = (
+            sorted(rng.sample(range(start + spacing, end - spacing + 1), pieces - 1))
+            if pieces > 1
+            else []
+        )
         starts = [start, *bounds]
         rows = []
         for index, piece_start in enumerate(starts):
             if index + 1 < len(starts):
                 next_start = starts[index + 1]
                 draw = rng.random()
-                if draw < 0.3:
+                if draw < 0.05:  # a gap of exactly the permissible gap still joins the course
+                    piece_end = next_start - self.gap
+                elif draw < 0.3:
                     piece_end = next_start - rng.randint(1, 45)
                 elif draw < 0.5:
                     piece_end = min(end, next_start + rng.randint(1, 20))

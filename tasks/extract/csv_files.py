@@ -64,23 +64,22 @@ def load_csv_files(
     rows = {}
     for spec in layout.files:
         path = extract_dir / spec.name
-        header = _read_header(center, path, layout)
-        header = [renames.get(column, column) for column in header]
+        file_header = _read_header(center, path, layout)
+        header = [renames.get(column, column) for column in file_header]
         _check_columns(center, spec, header)
         select_list = ", ".join(
-            f'"{original}" as {name}'
-            for original, name in zip(_read_header(center, path, layout), header, strict=True)
-            if name in spec.columns
+            f"{_quoted(original)} as {name}"
+            for original, name in zip(file_header, header, strict=True)
         )
+        all_text = ", ".join(f"{_literal(column)}: 'VARCHAR'" for column in file_header)
         try:
             database.run(
                 con,
                 f"create or replace table {spec.table} as "
                 f"select {select_list}, (row_number() over () + 1)::integer as source_row "
                 "from read_csv($path, header = true, delim = $delimiter, quote = '\"', "
-                "escape = '\"', encoding = $encoding, all_varchar = true, strict_mode = true, "
-                "null_padding = false, auto_detect = false, "
-                f"columns = {{{', '.join(repr(c) + ': ' + repr('VARCHAR') for c in _read_header(center, path, layout))}}})",
+                "escape = '\"', encoding = $encoding, strict_mode = true, null_padding = false, "
+                f"auto_detect = false, columns = {{{all_text}}})",
                 {"path": str(path), "delimiter": layout.delimiter, "encoding": layout.encoding},
             )
         except duckdb.Error as err:
@@ -141,7 +140,7 @@ def _read_header(center: Center, path: Path, layout: CsvLayout) -> list[str]:
             f"the header is not {layout.encoding} text",
             file=str(path),
             row=1,
-            hint=f"export the file as {layout.encoding}, or set encoding for this center in centers.yaml",
+            hint=f"export the file as {layout.encoding}, or set 'encoding' for this center",
         ) from None
     if not first:
         raise CenterDataError(
@@ -153,6 +152,14 @@ def _read_header(center: Center, path: Path, layout: CsvLayout) -> list[str]:
         )
     first[0] = first[0].removeprefix(codecs.BOM_UTF8.decode("utf-8"))
     return [column.strip() for column in first]
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _check_columns(center: Center, spec: CsvFile, header: list[str]) -> None:
@@ -181,7 +188,8 @@ def _check_dates(
     [(bad_count, first_row)] = database.fetch_all(
         con,
         f"select count(*), min(source_row) from {spec.table} "
-        f"where nullif(trim({column}), '') is not null and try_strptime(trim({column}), $format) is null",
+        f"where nullif(trim({column}), '') is not null "
+        f"and try_strptime(trim({column}), $format) is null",
         {"format": date_format},
     )
     if bad_count:
@@ -196,7 +204,7 @@ def _check_dates(
 
 
 def _reader_error(center: Center, spec: CsvFile, err: duckdb.Error) -> CenterDataError:
-    """DuckDB's message quotes the offending line, which may hold identifiers: keep only its kind."""
+    """DuckDB quotes the offending line, which may hold identifiers: keep only the kind of error."""
     message = str(err)
     match = _LINE_NUMBER.search(message)
     row = int(match.group(1)) if match else None

@@ -1,4 +1,4 @@
-"""The export dialects jakreg reads: each module loads raw tables and names its staging parameters."""
+"""The export dialects jakreg reads: each loads raw tables and names its staging parameters."""
 
 from __future__ import annotations
 

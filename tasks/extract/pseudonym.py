@@ -44,6 +44,7 @@ def install_patient_key_macro(con: duckdb.DuckDBPyConnection, key: bytes) -> Non
     database.run(
         con,
         "create or replace temp macro patient_key(center_id, local_id) as ("
-        "select sha256(outer_pad || unhex(sha256(inner_pad || encode(center_id || ':' || local_id))))"
+        "select sha256(outer_pad || unhex(sha256("
+        "inner_pad || encode(center_id || ':' || local_id))))"
         " from pseudonym_pads)",
     )

@@ -1,4 +1,4 @@
-"""registry_csv: UTF-8, comma, ISO dates, English headers; an empty end_date is an open prescription."""
+"""registry_csv: UTF-8, comma, ISO dates, English headers; an empty end_date is open."""
 
 from __future__ import annotations
 

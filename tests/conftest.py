@@ -1,0 +1,30 @@
+"""Shared fixtures: one Prefect test harness per session and a pseudonymisation key."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+TEST_KEY = "test-key-not-secret"
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """A temporary Prefect API for the whole session (each ephemeral start costs seconds)."""
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("JAKREG_PSEUDONYM_KEY", TEST_KEY)
+    return TEST_KEY
+
+
+def expected_patient_key(center_id: str, local_id: str, key: str = TEST_KEY) -> str:
+    """The protocol's patient key, computed independently of the SQL macro."""
+    message = f"{center_id}:{local_id}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
