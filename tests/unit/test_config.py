@@ -1,0 +1,60 @@
+"""Configuration fails at the start with the key or entry that is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jakreg.config import Protocol, load_centers
+from jakreg.errors import ConfigError
+
+
+def _centers(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "centers.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_landing_paths_are_relative_to_the_centers_file(tmp_path: Path) -> None:
+    path = _centers(tmp_path, "centers:\n  - {id: valencia, dialect: registry_csv, landing: a/b}\n")
+    [center] = load_centers(path).centers
+    assert center.landing == (tmp_path / "a" / "b").resolve()
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("{id: Valencia, dialect: registry_csv, landing: x}", r"must match \[a-z0-9_\]\+"),
+        ("{id: valencia, dialect: excel, landing: x}", "dialect 'excel' is not one of"),
+        ("{id: valencia, dialect: registry_csv}", "missing landing"),
+    ],
+)
+def test_a_bad_center_entry_is_named(tmp_path: Path, entry: str, message: str) -> None:
+    path = _centers(tmp_path, f"centers:\n  - {entry}\n")
+    with pytest.raises(ConfigError, match=message):
+        load_centers(path)
+
+
+def test_a_center_listed_twice_is_an_error(tmp_path: Path) -> None:
+    entry = "{id: valencia, dialect: registry_csv, landing: x}"
+    path = _centers(tmp_path, f"centers:\n  - {entry}\n  - {entry}\n")
+    with pytest.raises(ConfigError, match="listed twice"):
+        load_centers(path)
+
+
+def test_protocol_overrides_replace_defaults_and_unknown_keys_are_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "protocol.yaml"
+    path.write_text("permissible_gap_days: 60\nfailure_reasons: [adverse_event]\n")
+    protocol = Protocol.load(path)
+    assert protocol.permissible_gap_days == 60
+    assert protocol.failure_reasons == ("adverse_event",)
+    assert protocol.next_treatment_window_days == Protocol().next_treatment_window_days
+    path.write_text("permissible_gap: 60\n")
+    with pytest.raises(ConfigError, match="unknown protocol parameter 'permissible_gap'"):
+        Protocol.load(path)
+
+
+def test_an_unknown_failure_reason_class_is_rejected() -> None:
+    with pytest.raises(ConfigError, match="failure_reasons has unknown classes"):
+        Protocol(failure_reasons=("boredom",))
