@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from flows.registry_refresh import registry_refresh
-from jakreg.simulate import simulate
+from jakreg.simulate import simulate, truth
 from tests.conftest import expected_patient_key
 
 pytestmark = pytest.mark.e2e
@@ -49,61 +49,29 @@ def test_every_center_is_staged(refreshed: dict) -> None:
     assert sorted(refreshed["result"].staged_centers) == ["madrid", "sagunto", "valencia"]
 
 
-def test_advanced_therapy_courses_match_truth(refreshed: dict) -> None:
-    columns = [
-        "center_id",
-        "patient_key",
-        "ingredient",
-        "target_class",
-        "start_date",
-        "end_date",
-        "status",
-    ]
-    truth = _truth(refreshed["truth"] / "advanced_therapy_courses.csv")
-    mart = _mart(refreshed["result"].database, "select * from marts.advanced_therapy_courses")
-    assert len(truth) > 500
-    assert _rows(mart, columns) == _rows(truth, columns)
-
-
-def test_jaki_courses_and_failures_per_course_match_truth(refreshed: dict) -> None:
-    columns = [
-        "center_id",
-        "patient_key",
-        "jaki",
-        "start_date",
-        "end_date",
-        "status",
-        "stop_reason_class",
-        "failure",
-    ]
-    truth = _truth(refreshed["truth"] / "jaki_courses.csv").with_columns(
-        pl.col("failure").str.to_lowercase()
+@pytest.mark.parametrize(
+    ("mart", "truth_file", "truth_columns"),
+    [
+        ("advanced_therapy_courses", "advanced_therapy_courses.csv", truth.ADVANCED_COURSE_COLUMNS),
+        ("jaki_courses", "jaki_courses.csv", truth.JAKI_COURSE_COLUMNS),
+        ("jaki_failures", "jaki_failures.csv", truth.JAKI_FAILURE_COLUMNS),
+    ],
+)
+def test_mart_matches_truth_row_by_row(
+    refreshed: dict, mart: str, truth_file: str, truth_columns: tuple[str, ...]
+) -> None:
+    columns = [c if c != "local_id" else "patient_key" for c in truth_columns]
+    expected = _truth(refreshed["truth"] / truth_file).with_columns(
+        pl.col(c).str.to_lowercase() for c in ("failure", "retention_event") if c in columns
     )
-    mart = _mart(refreshed["result"].database, "select * from marts.jaki_courses")
-    assert _rows(mart, columns) == _rows(truth, columns)
+    actual = _mart(refreshed["result"].database, f"select * from marts.{mart}")
+    assert len(expected) > 300
+    assert _rows(actual, columns) == _rows(expected, columns)
 
 
-def test_strategy_and_retention_of_each_failure_match_truth(refreshed: dict) -> None:
-    columns = [
-        "center_id",
-        "patient_key",
-        "jaki",
-        "failure_date",
-        "stop_reason_class",
-        "strategy",
-        "next_ingredient",
-        "next_target_class",
-        "next_start_date",
-        "retention_days",
-        "retention_event",
-        "censor_reason",
-    ]
-    truth = _truth(refreshed["truth"] / "jaki_failures.csv").with_columns(
-        pl.col("retention_event").str.to_lowercase()
-    )
-    mart = _mart(refreshed["result"].database, "select * from marts.jaki_failures")
-    assert set(truth["strategy"]) == {"cycling", "switching", "retreatment", "none"}
-    assert _rows(mart, columns) == _rows(truth, columns)
+def test_every_strategy_occurs_in_the_test_cohort(refreshed: dict) -> None:
+    failures = _mart(refreshed["result"].database, "select strategy from marts.jaki_failures")
+    assert set(failures["strategy"]) == {"cycling", "switching", "retreatment", "none"}
 
 
 def test_retention_summary_has_pooled_nine_month_retention_by_strategy(refreshed: dict) -> None:
