@@ -32,6 +32,47 @@ STOP_REASON_TEXT_EN = {
     "other": ("Other", "other reason"),
     "unknown": ("", "Unknown", "not recorded"),
 }
+STOP_REASON_TEXT_ES = {
+    "inefficacy_primary": ("Ineficacia primaria", "Fallo primario", "No respuesta primaria"),
+    "inefficacy_secondary": ("Ineficacia secundaria", "Pérdida de eficacia", "Fallo secundario"),
+    "adverse_event": ("Efecto adverso", "Reacción adversa", "Infección grave", "Intolerancia"),
+    "remission": ("Remisión", "Remisión clínica"),
+    "pregnancy": ("Deseo gestacional", "Embarazo"),
+    "patient_relocation": ("Traslado a otro centro", "Cambio de domicilio"),
+    "other": ("Otros motivos", "Decisión del paciente"),
+    "unknown": ("", "No consta", "Desconocido"),
+}
+ORAL = ("COMPRIMIDOS RECUBIERTOS CON PELÍCULA", "COMPRIMIDOS")
+SUBCUTANEOUS = ("SOLUCIÓN INYECTABLE EN PLUMA PRECARGADA", "SOLUCIÓN INYECTABLE EN JERINGA PRECARGADA")
+INFUSION = ("POLVO PARA CONCENTRADO PARA SOLUCIÓN PARA PERFUSIÓN",)
+# A Spanish product description: strength in mg and the dose forms it is sold in.
+SPANISH_PRODUCTS = {
+    "tofacitinib": (5, ORAL),
+    "baricitinib": (4, ORAL),
+    "upadacitinib": (15, ("COMPRIMIDOS DE LIBERACIÓN PROLONGADA",)),
+    "filgotinib": (200, ORAL),
+    "apremilast": (30, ORAL),
+    "methotrexate": (2.5, ("COMPRIMIDOS",)),
+    "sulfasalazine": (500, ("COMPRIMIDOS GASTRORRESISTENTES",)),
+    "prednisone": (5, ("COMPRIMIDOS",)),
+    "infliximab": (100, INFUSION),
+    "rituximab": (500, ("CONCENTRADO PARA SOLUCIÓN PARA PERFUSIÓN",)),
+    "adalimumab": (40, SUBCUTANEOUS),
+    "etanercept": (50, SUBCUTANEOUS),
+    "golimumab": (50, SUBCUTANEOUS),
+    "certolizumab pegol": (200, SUBCUTANEOUS),
+    "tocilizumab": (162, SUBCUTANEOUS),
+    "sarilumab": (200, SUBCUTANEOUS),
+    "abatacept": (125, SUBCUTANEOUS),
+    "ustekinumab": (45, SUBCUTANEOUS),
+    "secukinumab": (150, SUBCUTANEOUS),
+    "ixekizumab": (80, SUBCUTANEOUS),
+    "bimekizumab": (160, SUBCUTANEOUS),
+    "guselkumab": (100, SUBCUTANEOUS),
+    "risankizumab": (150, SUBCUTANEOUS),
+    "tildrakizumab": (100, SUBCUTANEOUS),
+    "anakinra": (100, SUBCUTANEOUS),
+}
 
 
 def drug_text(rng: random.Random, ingredient: str, term_types: tuple[str, ...]) -> str:
@@ -48,7 +89,23 @@ def drug_text(rng: random.Random, ingredient: str, term_types: tuple[str, ...]) 
     return text
 
 
-def stop_reason_text(rng: random.Random, reason_class: str | None) -> str:
+def spanish_product_text(rng: random.Random, ingredient: str) -> str:
+    """A hospital pharmacy's product description: brand or Spanish generic name, strength and
+    dose form, upper case ("XELJANZ 5 MG COMPRIMIDOS RECUBIERTOS CON PELÍCULA")."""
+    terms = [
+        t
+        for t, kind in vocabulary.drug_terms()[ingredient]
+        if kind in ("brand", "biosimilar", "inn_es", "inn")
+    ]
+    strength, forms = SPANISH_PRODUCTS[ingredient]
+    milligrams = str(strength).replace(".", ",")
+    return f"{rng.choice(terms)} {milligrams} MG {rng.choice(forms)}".upper()
+
+
+def stop_reason_text(
+    rng: random.Random, reason_class: str | None, texts: dict[str, tuple[str, ...]] | None = None
+) -> str:
+    """A written stop reason of the class, in English unless another table of texts is given."""
     if reason_class is None:
         return ""
-    return rng.choice(STOP_REASON_TEXT_EN[reason_class])
+    return rng.choice((texts or STOP_REASON_TEXT_EN)[reason_class])

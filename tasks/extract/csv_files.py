@@ -10,26 +10,36 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import mmap
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from jakreg.config import Center
-from jakreg.errors import CenterDataError
+from jakreg.errors import CenterDataError, ConfigError
 from tasks import database
 
 _LINE_NUMBER = re.compile(r"\b[Ll]ine:?\s*(\d+)")
+# The encodings DuckDB's CSV reader decodes without extensions, by Python's name for them.
+_DUCKDB_ENCODINGS = {"utf-8": "utf-8", "iso8859-1": "latin-1", "utf-16": "utf-16"}
+# DuckDB rejects these bytes in latin-1 files; Windows-1252 uses them for curly quotes, € etc.
+_WINDOWS_1252_BYTES = re.compile(rb"[\x80-\x9f]")
+# UTF-8 multi-byte sequences read as latin-1 ("Remisión" -> "RemisiÃ³n").
+_UTF8_READ_AS_LATIN1 = "[\u00c2-\u00f4][\u0080-\u00bf]"
 
 
 @dataclass(frozen=True)
 class CsvFile:
-    """One export file: its name in the extract folder and the columns it must have."""
+    """One export file: its name in the extract folder, the columns it must have, and the columns
+    it may leave out (read as empty when absent; the OMOP CDM makes most columns optional)."""
 
     name: str
     columns: tuple[str, ...]
     date_columns: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
 
     @property
     def table(self) -> str:
@@ -47,11 +57,25 @@ class CsvLayout:
 
     def for_center(self, center: Center) -> CsvLayout:
         return CsvLayout(
-            encoding=center.options.get("encoding", self.encoding),
+            encoding=_duckdb_encoding(center, center.options.get("encoding", self.encoding)),
             delimiter=center.options.get("delimiter", self.delimiter),
             date_format=center.options.get("date_format", self.date_format),
             files=self.files,
         )
+
+
+def _duckdb_encoding(center: Center, name: str) -> str:
+    """DuckDB's name for an encoding; an encoding its reader cannot decode is a config error."""
+    try:
+        encoding = _DUCKDB_ENCODINGS.get(codecs.lookup(name).name)
+    except LookupError:
+        encoding = None
+    if encoding is None:
+        raise ConfigError(
+            f"center {center.id}: encoding {name!r} cannot be read; use utf-8, latin-1 or utf-16 "
+            "(re-export Windows-1252 files as UTF-8 or latin-1)"
+        )
+    return encoding
 
 
 def load_csv_files(
@@ -68,8 +92,13 @@ def load_csv_files(
         header = [renames.get(column, column) for column in file_header]
         _check_columns(center, spec, header)
         select_list = ", ".join(
-            f"{_quoted(original)} as {name}"
-            for original, name in zip(file_header, header, strict=True)
+            [
+                *(
+                    f"{_quoted(original)} as {name}"
+                    for original, name in zip(file_header, header, strict=True)
+                ),
+                *(f"null::varchar as {name}" for name in spec.optional if name not in header),
+            ]
         )
         all_text = ", ".join(f"{_literal(column)}: 'VARCHAR'" for column in file_header)
         try:
@@ -83,10 +112,25 @@ def load_csv_files(
                 {"path": str(path), "delimiter": layout.delimiter, "encoding": layout.encoding},
             )
         except duckdb.Error as err:
-            raise _reader_error(center, spec, err) from None
+            raise _reader_error(center, spec, path, err) from None
         rows[spec.name] = database.fetch_value(con, f"select count(*) from {spec.table}")
+        if layout.encoding == "latin-1":
+            _check_not_utf8(con, center, spec, header)
         for column in spec.date_columns:
             _check_dates(con, center, spec, column, layout.date_format)
+    return rows
+
+
+def load_csv_extract(
+    con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path, layout: CsvLayout
+) -> dict[str, int]:
+    """The layout's files as raw tables plus raw.extract, the data cut read from extract.json."""
+    rows = load_csv_files(con, center, extract_dir, layout)
+    database.run(
+        con,
+        "create or replace table raw.extract as select $data_cut::varchar as data_cut_date",
+        {"data_cut": read_extract_json(center, extract_dir)},
+    )
     return rows
 
 
@@ -164,14 +208,17 @@ def _literal(text: str) -> str:
 
 def _check_columns(center: Center, spec: CsvFile, header: list[str]) -> None:
     missing = [c for c in spec.columns if c not in header]
-    extra = [c for c in header if c not in spec.columns]
-    if not missing and not extra:
+    extra = [c for c in header if c not in spec.columns and c not in spec.optional]
+    repeated = [c for c, n in Counter(header).items() if n > 1]
+    if not missing and not extra and not repeated:
         return
     problems = []
     if missing:
         problems.append(f"missing column(s) {', '.join(missing)}")
     if extra:
         problems.append(f"unexpected column(s) {', '.join(extra)}")
+    if repeated:
+        problems.append(f"repeated column(s) {', '.join(repeated)}")
     if len(header) == 1 and len(spec.columns) > 1:
         hint = "the header has one column only: check the delimiter"
     else:
@@ -203,13 +250,52 @@ def _check_dates(
         )
 
 
-def _reader_error(center: Center, spec: CsvFile, err: duckdb.Error) -> CenterDataError:
+def _check_not_utf8(
+    con: duckdb.DuckDBPyConnection, center: Center, spec: CsvFile, header: list[str]
+) -> None:
+    """A UTF-8 file read as latin-1 decodes without error but garbles every accented letter."""
+    found = database.fetch_all(
+        con,
+        "select "
+        + ", ".join(
+            f"min(source_row) filter (where regexp_matches({name}, $pattern))" for name in header
+        )
+        + f" from {spec.table}",
+        {"pattern": _UTF8_READ_AS_LATIN1},
+    )[0]
+    rows = {row: name for name, row in zip(header, found, strict=True) if row is not None}
+    if rows:
+        first = min(rows)
+        raise CenterDataError(
+            center.id,
+            "the text looks like UTF-8 read as latin-1 (accented letters are garbled)",
+            file=spec.name,
+            row=first,
+            column=rows[first],
+            hint="set encoding: utf-8 for this center, or re-export the file as latin-1",
+        )
+
+
+def _first_line_matching(path: Path, pattern: re.Pattern[bytes]) -> int | None:
+    """The 1-based line number of the first match in the file's bytes (only on the error path)."""
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        match = pattern.search(data)
+        return data[: match.start()].count(b"\n") + 1 if match else None
+
+
+def _reader_error(
+    center: Center, spec: CsvFile, path: Path, err: duckdb.Error
+) -> CenterDataError:
     """DuckDB quotes the offending line, which may hold identifiers: keep only the kind of error."""
     message = str(err)
     match = _LINE_NUMBER.search(message)
     row = int(match.group(1)) if match else None
     lowered = message.lower()
-    if "unicode" in lowered or "encoding" in lowered:
+    if "not latin-1 encoded" in lowered:
+        problem = "the file has Windows-1252 characters (curly quotes, €, …), not latin-1 text"
+        hint = "re-export it as latin-1 (ISO-8859-1) or UTF-8 and set encoding for this center"
+        row = _first_line_matching(path, _WINDOWS_1252_BYTES)
+    elif "unicode" in lowered or "encoding" in lowered:
         problem = "the file is not valid text in the expected encoding"
         hint = "export it in the dialect's encoding, or set encoding for this center"
     elif ("expected" in lowered and "column" in lowered) or "too many columns" in lowered:

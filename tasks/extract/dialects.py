@@ -10,10 +10,11 @@ import duckdb
 
 from jakreg.config import Center
 from jakreg.errors import ConfigError
-from tasks.extract import registry_csv
+from tasks.extract import es_his_csv, registry_csv
 
 READERS: dict[str, ModuleType] = {
     "registry_csv": registry_csv,
+    "es_his_csv": es_his_csv,
 }
 
 

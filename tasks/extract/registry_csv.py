@@ -7,8 +7,7 @@ from pathlib import Path
 import duckdb
 
 from jakreg.config import Center
-from tasks import database
-from tasks.extract.csv_files import CsvFile, CsvLayout, load_csv_files, read_extract_json
+from tasks.extract.csv_files import CsvFile, CsvLayout, load_csv_extract
 
 LAYOUT = CsvLayout(
     encoding="utf-8",
@@ -32,13 +31,7 @@ LAYOUT = CsvLayout(
 
 def load_raw(con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path) -> dict[str, int]:
     """raw.patients, raw.diagnoses, raw.prescriptions and raw.extract (the data cut)."""
-    rows = load_csv_files(con, center, extract_dir, LAYOUT)
-    database.run(
-        con,
-        "create or replace table raw.extract as select $data_cut::varchar as data_cut_date",
-        {"data_cut": read_extract_json(center, extract_dir)},
-    )
-    return rows
+    return load_csv_extract(con, center, extract_dir, LAYOUT)
 
 
 def staging_parameters(center: Center) -> dict[str, str]:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Protocol as Interface
 
 from jakreg.simulate.cohort import Patient, SimCenter
+from jakreg.simulate.writers.es_his_csv import EsHisCsvWriter
 from jakreg.simulate.writers.registry_csv import RegistryCsvWriter
 
 
@@ -19,4 +20,5 @@ class DialectWriter(Interface):
 
 WRITERS: dict[str, type[DialectWriter]] = {
     "registry_csv": RegistryCsvWriter,
+    "es_his_csv": EsHisCsvWriter,
 }
