@@ -283,9 +283,7 @@ def _first_line_matching(path: Path, pattern: re.Pattern[bytes]) -> int | None:
         return data[: match.start()].count(b"\n") + 1 if match else None
 
 
-def _reader_error(
-    center: Center, spec: CsvFile, path: Path, err: duckdb.Error
-) -> CenterDataError:
+def _reader_error(center: Center, spec: CsvFile, path: Path, err: duckdb.Error) -> CenterDataError:
     """DuckDB quotes the offending line, which may hold identifiers: keep only the kind of error."""
     message = str(err)
     match = _LINE_NUMBER.search(message)

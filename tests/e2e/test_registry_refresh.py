@@ -13,6 +13,8 @@ from jakreg.simulate import simulate, truth
 from tests.conftest import expected_patient_key
 
 pytestmark = pytest.mark.e2e
+# One center per dialect: the truth is the same whatever the export looks like.
+DIALECTS = ("registry_csv", "es_his_csv")
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +22,7 @@ def refreshed(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> dict
     root = tmp_path_factory.mktemp("refresh")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("JAKREG_PSEUDONYM_KEY", "test-key-not-secret")
-        summary = simulate(root / "cohort", patients=1500, centers=3, seed=7)
+        summary = simulate(root / "cohort", patients=1500, centers=3, seed=7, dialects=DIALECTS)
         result = registry_refresh(summary.centers_file, root / "registry.duckdb", root / "out")
     return {"root": root, "result": result, "truth": root / "cohort" / "truth"}
 

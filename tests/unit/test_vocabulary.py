@@ -7,7 +7,7 @@ import pytest
 
 from jakreg import vocabulary
 from jakreg.config import ADVANCED_CLASSES
-from jakreg.simulate.naming import STOP_REASON_TEXT_EN
+from jakreg.simulate.naming import STOP_REASON_TEXT_EN, STOP_REASON_TEXT_ES
 from tasks import database, sql_models
 from tasks.extract.vocabulary import load_vocabulary
 
@@ -36,13 +36,16 @@ def test_sql_normalisation_equals_python(text: str) -> None:
     )
 
 
-def test_every_stop_reason_the_simulator_writes_maps_to_its_class() -> None:
+@pytest.mark.parametrize("written", [STOP_REASON_TEXT_EN, STOP_REASON_TEXT_ES])
+def test_every_stop_reason_the_simulator_writes_maps_to_its_class(
+    written: dict[str, tuple[str, ...]],
+) -> None:
     con = duckdb.connect()
     load_vocabulary(con)
     mapping = dict(
         database.fetch_all(con, "select term, stop_reason_class from vocab.stop_reasons")
     )
-    for reason_class, texts in STOP_REASON_TEXT_EN.items():
+    for reason_class, texts in written.items():
         for text in texts:
             if text:
                 assert mapping[vocabulary.normalise_term(text)] == reason_class, text
