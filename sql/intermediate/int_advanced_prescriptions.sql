@@ -1,6 +1,11 @@
--- Advanced-therapy prescriptions with the end the protocol reads (docs/protocol.md#courses):
--- an open prescription runs to the data cut, and no prescription runs past the center's data cut
--- or the patient's death. csDMARDs, glucocorticoids and unmapped drugs are not advanced therapy.
+-- Advanced-therapy prescriptions with the end the protocol reads (docs/protocol.md#prescriptions).
+-- Only drugs of an advanced class count ($advanced_classes); csDMARDs, glucocorticoids and
+-- unmapped drugs are co-medication and never form courses. A prescription that starts after the
+-- center's data cut, or after the patient's death, is left out (it cannot have been taken within
+-- the observed period); one without a start date is left out too. An open prescription (no end)
+-- runs to the data cut; no prescription runs past the data cut or past death; an end before its
+-- own start is read as the start day. A death recorded after the data cut is not known at the
+-- data cut and is ignored.
 -- Parameters: $advanced_classes.
 -- Grain: one row per advanced-therapy prescription.
 with prescriptions as (
@@ -15,7 +20,7 @@ patients as (
     select * from staging.stg_patients
 ),
 
-advanced_prescriptions as (
+observed_prescriptions as (
     select
         prescriptions.center_id,
         prescriptions.patient_key,
@@ -26,7 +31,9 @@ advanced_prescriptions as (
         prescriptions.stop_reason_class,
         prescriptions.source_row,
         extracts.data_cut_date,
-        patients.death_date,
+        case
+            when patients.death_date <= extracts.data_cut_date then patients.death_date
+        end as death_date,
     from prescriptions
     inner join extracts
         on prescriptions.center_id = extracts.center_id
@@ -43,14 +50,19 @@ select
     ingredient,
     target_class,
     start_date,
-    least(
-        coalesce(end_date, data_cut_date),
-        data_cut_date,
-        coalesce(death_date, data_cut_date)
+    greatest(
+        start_date,
+        least(
+            coalesce(end_date, data_cut_date),
+            data_cut_date,
+            coalesce(death_date, data_cut_date)
+        )
     ) as effective_end_date,
     end_date is null as is_open,
     stop_reason_class,
     data_cut_date,
     death_date,
     source_row,
-from advanced_prescriptions
+from observed_prescriptions
+where death_date is null
+    or start_date <= death_date

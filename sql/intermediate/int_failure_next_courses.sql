@@ -1,8 +1,11 @@
 -- The next treatment after each JAK-inhibitor failure (docs/protocol.md#next-treatment): the
 -- first advanced-therapy course of the same patient, other than the failed course, that starts
--- after the failed course's start and no later than $next_treatment_window_days after its end.
--- Same-day ties: the longer-lasting course first, then ingredient name (the course order of
--- int_treatment_courses).
+-- after the failed course's start and no later than $next_treatment_window_days after its end
+-- (day $next_treatment_window_days itself included). Bridging (starting before the failed course
+-- ends), a same-day switch and a restart of the same JAK inhibitor all qualify.
+-- Same-day ties: of candidates starting on the same day, the longer-lasting course, then the
+-- ingredient first in alphabetical order.
+-- Parameters: $next_treatment_window_days.
 -- Grain: one row per JAK-inhibitor failure; next_course_id null when there is none.
 with failures as (
     select * from intermediate.int_jaki_courses

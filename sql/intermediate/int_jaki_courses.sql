@@ -1,6 +1,11 @@
 -- JAK-inhibitor courses with failure, demographics and treatment history
--- (docs/protocol.md#failure). A failure is a discontinued JAKi course whose stop reason class is
--- one of $failure_reasons. prior_advanced_lines counts the advanced courses before it.
+-- (docs/protocol.md#failure, #indication, #age-and-prior-lines). A failure is a discontinued JAKi
+-- course whose stop reason class is one of $failure_reasons; remission, pregnancy and relocation
+-- end a course without failing it. age_at_start is in completed years on the course start;
+-- prior_advanced_lines counts the patient's advanced-therapy courses (any class, retreatments
+-- included) that started before this course's start day; the indication is the patient's
+-- (int_patient_indications), 'unknown' when none.
+-- Parameters: $failure_reasons.
 -- Grain: one row per JAK-inhibitor course.
 with courses as (
     select * from intermediate.int_treatment_courses
@@ -28,7 +33,7 @@ select
     coalesce(indications.indication, 'unknown') as indication,
     patients.sex,
     date_part('year', age(courses.start_date, patients.birth_date))::integer as age_at_start,
-    courses.line_number - 1 as prior_advanced_lines,
+    courses.prior_advanced_lines,
     courses.data_cut_date,
     courses.death_date,
 from courses

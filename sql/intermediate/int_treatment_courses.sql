@@ -1,48 +1,66 @@
--- Treatment courses (docs/protocol.md#courses and #status).
+-- Treatment courses (docs/protocol.md#courses, #status, #line-number).
 -- Per patient and ingredient, prescriptions in start order; a prescription joins the running
--- course when it starts at most $permissible_gap_days after the latest end so far (overlaps join).
--- Course start is its first start, course end its latest end.
--- Status: censored_death when the patient died and the course ends within $permissible_gap_days
--- before death (or later); else ongoing when it has an open prescription or ends within
--- $permissible_gap_days of the data cut (or later); else discontinued, with the stop reason class
--- of its last prescription (latest end, then latest start).
--- Courses of a patient are ordered by start, then longer-lasting first, then ingredient name:
--- line_number 1 is the patient's first advanced therapy.
+-- course when it starts at most $permissible_gap_days after the latest end so far (overlaps join),
+-- otherwise it starts a new course. Course start is its first start, course end its latest end.
+-- Status, first match wins: censored_death when the patient died and the course ends no more than
+-- $permissible_gap_days before death; ongoing when it has an open prescription or ends no more
+-- than $permissible_gap_days before the data cut; else discontinued. Death comes first because
+-- the patient is not observed after it: an open course of a patient who died is censored at death,
+-- not at the data cut.
+-- A discontinued course keeps the stop reason class of its last prescription: the one ending
+-- last; on the same end day one with a recorded reason over 'unknown', then the one started last.
+-- line_number orders a patient's courses by start, then longer-lasting first, then ingredient.
+-- Parameters: $permissible_gap_days.
 -- Grain: one row per patient x course.
 with prescriptions as (
     select * from intermediate.int_advanced_prescriptions
 ),
 
-latest_end_before as (
-    select
-        *,
-        max(effective_end_date) over (
-            partition by center_id, patient_key, ingredient
-            order by start_date, effective_end_date, source_row
-            rows between unbounded preceding and 1 preceding
-        ) as latest_end_so_far,
-    from prescriptions
-),
-
 course_boundaries as (
     select
-        *,
+        center_id,
+        patient_key,
+        ingredient,
+        target_class,
+        start_date,
+        effective_end_date,
+        is_open,
+        stop_reason_class,
+        data_cut_date,
+        death_date,
+        source_row,
+        -- The first prescription has no end so far (null) and starts a course too.
         case
-            when latest_end_so_far is null then 1
-            when start_date > latest_end_so_far + $permissible_gap_days then 1
-            else 0
+            when start_date - max(effective_end_date) over latest_end_so_far
+                <= $permissible_gap_days then 0
+            else 1
         end as starts_course,
-    from latest_end_before
+    from prescriptions
+    window latest_end_so_far as (
+        partition by center_id, patient_key, ingredient
+        order by start_date, effective_end_date, source_row
+        rows between unbounded preceding and 1 preceding
+    )
 ),
 
 numbered_prescriptions as (
     select
-        *,
+        center_id,
+        patient_key,
+        ingredient,
+        target_class,
+        start_date,
+        effective_end_date,
+        is_open,
+        stop_reason_class,
+        data_cut_date,
+        death_date,
         sum(starts_course) over (
             partition by center_id, patient_key, ingredient
             order by start_date, effective_end_date, source_row
             rows between unbounded preceding and current row
         ) as course_number,
+        source_row,
     from course_boundaries
 ),
 
@@ -56,8 +74,14 @@ courses as (
         max(effective_end_date) as end_date,
         bool_or(is_open) as has_open_prescription,
         count(*) as n_prescriptions,
-        first(stop_reason_class order by effective_end_date desc, start_date desc, source_row desc)
-            as last_stop_reason_class,
+        first(
+            stop_reason_class
+            order by
+                effective_end_date desc,
+                stop_reason_class = 'unknown',
+                start_date desc,
+                source_row desc
+        ) as last_stop_reason_class,
         any_value(data_cut_date) as data_cut_date,
         any_value(death_date) as death_date,
     from numbered_prescriptions
@@ -66,12 +90,20 @@ courses as (
 
 course_status as (
     select
-        *,
+        center_id,
+        patient_key,
+        ingredient,
+        target_class,
+        start_date,
+        end_date,
+        n_prescriptions,
+        last_stop_reason_class,
+        data_cut_date,
+        death_date,
         case
-            when death_date is not null
-                and end_date >= death_date - $permissible_gap_days then 'censored_death'
+            when death_date - end_date <= $permissible_gap_days then 'censored_death'
             when has_open_prescription
-                or end_date >= data_cut_date - $permissible_gap_days then 'ongoing'
+                or data_cut_date - end_date <= $permissible_gap_days then 'ongoing'
             else 'discontinued'
         end as status,
     from courses
@@ -93,6 +125,10 @@ select
         partition by center_id, patient_key
         order by start_date, end_date desc, ingredient
     ) as line_number,
+    rank() over (
+        partition by center_id, patient_key
+        order by start_date
+    ) - 1 as prior_advanced_lines,
     data_cut_date,
     death_date,
 from course_status

@@ -1,7 +1,8 @@
 -- Public contract: each JAK-inhibitor failure, the strategy that followed and the retention of the
 -- next treatment (docs/protocol.md#strategy and #retention).
--- Strategy: retreatment (same JAK inhibitor), cycling (another JAK inhibitor), switching (another
--- class), none (no advanced therapy within the window).
+-- Strategy: retreatment (the same JAK inhibitor again), cycling (another JAK inhibitor),
+-- switching (another class, kept in next_target_class), none (no advanced therapy within the
+-- window). failure_date is the failed course's end; days_to_next is negative when bridging.
 -- Retention: days from the next treatment's start to its end when it was discontinued for any
 -- reason (event); else censored at death (censor_reason 'death', days to the death date) or at the
 -- data cut (censor_reason 'data_cut', days to the data cut).
