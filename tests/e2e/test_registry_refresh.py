@@ -14,7 +14,7 @@ from tests.conftest import expected_patient_key
 
 pytestmark = pytest.mark.e2e
 # One center per dialect: the truth is the same whatever the export looks like.
-DIALECTS = ("registry_csv", "es_his_csv")
+DIALECTS = ("registry_csv", "es_his_csv", "omop_csv")
 
 
 @pytest.fixture(scope="module")

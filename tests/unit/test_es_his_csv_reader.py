@@ -11,9 +11,8 @@ import pytest
 
 from jakreg.config import Center
 from jakreg.errors import CenterDataError
-from jakreg.settings import DuckDBSettings
 from tasks.extract import es_his_csv
-from tasks.extract.stage_center import stage_center
+from tests.unit.staged import staged_rows
 
 PACIENTES = "NHC;SEXO;FECHA_NACIMIENTO;FECHA_EXITUS\r\n"
 DIAGNOSTICOS = "NHC;CIE10;FECHA_DIAGNOSTICO\r\n"
@@ -35,13 +34,6 @@ def es_his_extract(
     return Center("valencia", "es_his_csv", folder.parent), folder
 
 
-def _staged(tmp_path: Path, center: Center, sql: str) -> list[tuple]:
-    staged = stage_center.fn(center, tmp_path / "work", DuckDBSettings())
-    with duckdb.connect() as con:
-        con.execute("set file_search_path = $folder", {"folder": str(staged.folder)})
-        return con.sql(sql).fetchall()
-
-
 def test_spanish_values_reach_the_common_staging_shape(tmp_path: Path) -> None:
     center, _ = es_his_extract(
         tmp_path,
@@ -53,14 +45,14 @@ def test_spanish_values_reach_the_common_staging_shape(tmp_path: Path) -> None:
             "000042;HUMIRA 40 MG SOLUCIÓN INYECTABLE EN PLUMA PRECARGADA;20/05/2019;;\r\n"
         ),
     )
-    patients = _staged(
+    patients = staged_rows(
         tmp_path,
         center,
         "select sex, birth_date::varchar, death_date::varchar "
         "from 'stg_patients.parquet' order by source_row",
     )
     assert patients == [("F", "1954-03-02", None), ("M", "1949-06-18", "2016-02-23")]
-    prescriptions = _staged(
+    prescriptions = staged_rows(
         tmp_path,
         center,
         "select ingredient, start_date::varchar, end_date::varchar, stop_reason_class "
@@ -70,7 +62,9 @@ def test_spanish_values_reach_the_common_staging_shape(tmp_path: Path) -> None:
         ("tofacitinib", "2018-02-01", "2019-05-13", "remission"),
         ("adalimumab", "2019-05-20", None, "unknown"),
     ]
-    assert _staged(tmp_path, center, "select indication from 'stg_diagnoses.parquet'") == [("RA",)]
+    assert staged_rows(tmp_path, center, "select indication from 'stg_diagnoses.parquet'") == [
+        ("RA",)
+    ]
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from typing import Protocol as Interface
 
 from jakreg.simulate.cohort import Patient, SimCenter
 from jakreg.simulate.writers.es_his_csv import EsHisCsvWriter
+from jakreg.simulate.writers.omop_csv import OmopCsvWriter
 from jakreg.simulate.writers.registry_csv import RegistryCsvWriter
 
 
@@ -21,4 +22,5 @@ class DialectWriter(Interface):
 WRITERS: dict[str, type[DialectWriter]] = {
     "registry_csv": RegistryCsvWriter,
     "es_his_csv": EsHisCsvWriter,
+    "omop_csv": OmopCsvWriter,
 }
