@@ -16,7 +16,8 @@ from prefect.runtime import flow_run
 from jakreg.config import Protocol, load_centers
 from jakreg.errors import JakregError
 from jakreg.settings import DuckDBSettings
-from tasks.analysis.retention import write_retention_summary
+from tasks.analysis.run_folder import create_run_folder, point_latest
+from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
 from tasks.build_registry import build_registry
 from tasks.extract.pseudonym import pseudonym_key
 from tasks.extract.stage_center import stage_center
@@ -29,6 +30,7 @@ class RefreshResult:
     staged_centers: list[str] = field(default_factory=list)
     failed_centers: dict[str, str] = field(default_factory=dict)
     mart_rows: dict[str, int] = field(default_factory=dict)
+    run_folder: Path | None = None
 
 
 class NoCenterStagedError(JakregError):
@@ -43,7 +45,8 @@ def registry_refresh(
     protocol_file: Path | None = None,
     work_dir: Path | None = None,
 ) -> RefreshResult:
-    """Refreshes the registry from each center's newest extract and writes the retention summary."""
+    """Refreshes the registry from each center's newest extract and writes the run's outputs into
+    a new dated folder under `out_dir`, then points `out_dir/latest` at it."""
     logger = get_run_logger()
     protocol = Protocol.load(protocol_file)
     centers = load_centers(Path(centers_file))
@@ -65,8 +68,13 @@ def registry_refresh(
     if not staged:
         raise NoCenterStagedError("no center could be staged; see the errors above")
 
-    build = build_registry(database, staged, protocol, settings, str(flow_run.id or "local"))
+    run_id = str(flow_run.id or "local")
+    build = build_registry(database, staged, protocol, settings, run_id)
     result.mart_rows = {t: n for t, n in build.row_counts.items() if t.startswith("marts.")}
-    write_retention_summary(database, Path(out_dir), protocol)
+    run_folder = create_run_folder(Path(out_dir), run_id)
+    inputs = load_analysis_inputs(database)
+    write_analysis_tables(inputs, run_folder, protocol)
+    point_latest(run_folder)
+    result.run_folder = run_folder
     logger.info("registry published at %s; marts %s", database, result.mart_rows)
     return result

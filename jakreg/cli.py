@@ -53,9 +53,10 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run",
-        help="refresh the registry from the centers' newest extracts; write the retention summary",
+        help="refresh the registry from the centers' newest extracts; write tables and report",
         description="Run the registry-refresh flow: stage each center, build and publish the "
-        "registry database, write retention_summary.csv. Needs JAKREG_PSEUDONYM_KEY.",
+        "registry database, write the run's tables and report into OUT/<time>-<run id>/ and "
+        "point OUT/latest at it. Needs JAKREG_PSEUDONYM_KEY.",
     )
     run.add_argument("--centers", type=Path, required=True, help="centers.yaml")
     run.add_argument("--db", type=Path, required=True, help="registry database to publish")
@@ -86,9 +87,9 @@ def _run(args: argparse.Namespace) -> int:
     from flows.registry_refresh import registry_refresh
 
     result = registry_refresh(args.centers, args.db, args.out, args.protocol)
-    summary_path = Path(args.out) / "retention_summary.csv"
+    summary_path = result.run_folder / "retention_summary.csv"
     print(f"registry: {result.database}")
-    print(f"retention summary: {summary_path}")
+    print(f"outputs: {result.run_folder} (also {Path(args.out) / 'latest'})")
     for table, rows in sorted(result.mart_rows.items()):
         print(f"  {table}: {rows} rows")
     _print_headline(summary_path)

@@ -1,48 +1,81 @@
 """Retention of the treatment that follows a JAK-inhibitor failure: the summary table.
 
-Reads only the analysis rows (failures with a next treatment) from the published marts.
+One row per scope (pooled, or a center id) × grouping (overall, strategy, next target class,
+index JAK inhibitor) × group. Estimates are withheld for groups with fewer than
+`min_cell_count` courses (the row is kept with `suppressed = true`), and in the shared copy
+counts from 1 to `min_cell_count - 1` read `<min_cell_count`.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 
-import duckdb
 import polars as pl
-from prefect import task
 
 from jakreg.config import Protocol
+from tasks.analysis.disclosure import mask_counts
 from tasks.analysis.kaplan_meier import estimate_retention
 
-GROUPINGS = ("overall", "strategy")
+GROUPINGS = ("overall", "strategy", "next_target", "index_jaki")
 POOLED = "pooled"
+ESTIMATES = ("retention", "ci95_low", "ci95_high")
 
 
-def load_analysis_rows(database: Path) -> pl.DataFrame:
-    with duckdb.connect(str(database), read_only=True) as con:
-        return con.sql(
-            "select center_id, jaki as index_jaki, strategy, next_target_class as next_target, "
-            "retention_days, retention_event "
-            "from marts.jaki_failures where next_course_id is not null"
-        ).pl()
+def scopes(rows: pl.DataFrame) -> Iterator[tuple[str, pl.DataFrame]]:
+    """The pooled rows, then each center's rows, in center order."""
+    yield POOLED, rows
+    for center in sorted(rows["center_id"].unique().to_list()):
+        yield center, rows.filter(pl.col("center_id") == center)
+
+
+def groups(rows: pl.DataFrame, group_by: str) -> Iterator[tuple[str, pl.DataFrame]]:
+    """The rows of each group of `group_by` ('overall' is one group, 'all'), in name order."""
+    if group_by == "overall":
+        yield "all", rows
+        return
+    for (group,), members in sorted(rows.group_by(group_by), key=lambda g: str(g[0])):
+        yield str(group), members
 
 
 def retention_summary(rows: pl.DataFrame, protocol: Protocol) -> pl.DataFrame:
-    """One row per scope (pooled or a center) x grouping x group, estimates withheld for groups
-    with fewer than `min_cell_count` courses."""
-    records = []
-    scopes = [(POOLED, rows)] + [
-        (center, rows.filter(pl.col("center_id") == center))
-        for center in sorted(rows["center_id"].unique().to_list())
+    """The summary with exact counts (internal); see `shared_retention_summary` for sharing."""
+    records = [
+        _summary_record(scope, group_by, group, members, protocol)
+        for scope, scoped in scopes(rows)
+        for group_by in GROUPINGS
+        for group, members in groups(scoped, group_by)
     ]
-    for scope, scoped in scopes:
-        for group_by in GROUPINGS:
-            keyed = scoped.with_columns(
-                pl.lit("all").alias("overall") if group_by == "overall" else pl.col(group_by)
-            )
-            for (group,), members in sorted(keyed.group_by(group_by), key=lambda g: str(g[0])):
-                records.append(_summary_record(scope, group_by, str(group), members, protocol))
-    return pl.DataFrame(records)
+    return pl.DataFrame(records, schema=_summary_schema(protocol))
+
+
+def count_columns(summary: pl.DataFrame) -> list[str]:
+    return [
+        c for c in summary.columns if c in ("n", "events") or c.endswith(("_at_risk", "_events"))
+    ]
+
+
+def shared_retention_summary(summary: pl.DataFrame, protocol: Protocol) -> pl.DataFrame:
+    """The summary as it may leave the registry: small counts shown as `<min_cell_count`."""
+    return mask_counts(summary, count_columns(summary), protocol.min_cell_count)
+
+
+def _summary_schema(protocol: Protocol) -> dict[str, type[pl.DataType]]:
+    schema: dict[str, type[pl.DataType]] = {
+        "scope": pl.Utf8,
+        "group_by": pl.Utf8,
+        "group": pl.Utf8,
+        "n": pl.Int64,
+        "events": pl.Int64,
+        "suppressed": pl.Boolean,
+    }
+    for month in protocol.retention_months:
+        schema[f"m{month}_at_risk"] = pl.Int64
+        schema[f"m{month}_events"] = pl.Int64
+        for name in ESTIMATES:
+            schema[f"m{month}_{name}"] = pl.Float64
+    for name in ("median_days", "median_ci95_low", "median_ci95_high"):
+        schema[name] = pl.Float64
+    return schema
 
 
 def _summary_record(
@@ -51,39 +84,22 @@ def _summary_record(
     durations = members["retention_days"].to_numpy()
     events = members["retention_event"].to_numpy().astype(int)
     suppressed = len(members) < protocol.min_cell_count
-    record: dict = {"scope": scope, "group_by": group_by, "group": group, "suppressed": suppressed}
     estimate = estimate_retention(durations, events, protocol.retention_months, protocol.month_days)
-    record["n"] = estimate.n
-    record["events"] = estimate.events
+    record: dict = {
+        "scope": scope,
+        "group_by": group_by,
+        "group": group,
+        "n": estimate.n,
+        "events": estimate.events,
+        "suppressed": suppressed,
+    }
     for point in estimate.at:
         prefix = f"m{point.months}"
         record[f"{prefix}_at_risk"] = point.at_risk
         record[f"{prefix}_events"] = point.cumulative_events
-        for name in ("retention", "ci95_low", "ci95_high"):
+        for name in ESTIMATES:
             record[f"{prefix}_{name}"] = None if suppressed else round(getattr(point, name), 4)
-    record["median_days"] = None if suppressed else estimate.median_days
+    for name in ("median_days", "median_ci95_low", "median_ci95_high"):
+        value = getattr(estimate, name)
+        record[name] = None if suppressed or value is None else round(value, 1)
     return record
-
-
-def mask_small_counts(summary: pl.DataFrame, min_cell_count: int) -> pl.DataFrame:
-    """Counts from 1 to min_cell_count - 1 are shown as '<min_cell_count' in shared outputs."""
-    count_columns = [
-        c for c in summary.columns if c in ("n", "events") or c.endswith(("_at_risk", "_events"))
-    ]
-    return summary.with_columns(
-        pl.when(pl.col(c).is_between(1, min_cell_count - 1))
-        .then(pl.lit(f"<{min_cell_count}"))
-        .otherwise(pl.col(c).cast(pl.Utf8))
-        .alias(c)
-        for c in count_columns
-    )
-
-
-@task(name="retention-summary")
-def write_retention_summary(database: Path, out_dir: Path, protocol: Protocol) -> pl.DataFrame:
-    """Writes `retention_summary.csv` into `out_dir` and returns it, small counts masked."""
-    summary = retention_summary(load_analysis_rows(database), protocol)
-    shared = mask_small_counts(summary, protocol.min_cell_count)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    shared.write_csv(out_dir / "retention_summary.csv")
-    return shared

@@ -8,23 +8,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from flows.registry_refresh import registry_refresh
-from jakreg.simulate import simulate, truth
+from jakreg.simulate import truth
 from tests.conftest import expected_patient_key
 
 pytestmark = pytest.mark.e2e
-# One center per dialect: the truth is the same whatever the export looks like.
-DIALECTS = ("registry_csv", "es_his_csv", "omop_csv")
-
-
-@pytest.fixture(scope="module")
-def refreshed(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> dict:
-    root = tmp_path_factory.mktemp("refresh")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("JAKREG_PSEUDONYM_KEY", "test-key-not-secret")
-        summary = simulate(root / "cohort", patients=1500, centers=3, seed=7, dialects=DIALECTS)
-        result = registry_refresh(summary.centers_file, root / "registry.duckdb", root / "out")
-    return {"root": root, "result": result, "truth": root / "cohort" / "truth"}
 
 
 def _truth(path: Path) -> pl.DataFrame:
@@ -77,7 +64,7 @@ def test_every_strategy_occurs_in_the_test_cohort(refreshed: dict) -> None:
 
 
 def test_retention_summary_has_pooled_nine_month_retention_by_strategy(refreshed: dict) -> None:
-    summary = pl.read_csv(refreshed["root"] / "out" / "retention_summary.csv")
+    summary = pl.read_csv(refreshed["root"] / "out" / "latest" / "retention_summary.csv")
     pooled = summary.filter((pl.col("scope") == "pooled") & (pl.col("group_by") == "strategy"))
     assert set(pooled["group"]) == {"cycling", "switching", "retreatment"}
     assert pooled["m9_retention"].is_between(0, 1).all()

@@ -1,0 +1,89 @@
+"""What the analysis reads from the published registry: only the columns it needs, no keys.
+
+DuckDB selects and joins the rows, polars receives them as Arrow; patient keys never leave the
+database (the one per-patient fact the tables need, "first JAK-inhibitor course of its patient",
+is computed in SQL).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from tasks import database as db
+
+FAILURES_SQL = """
+select
+    failures.center_id,
+    failures.jaki as index_jaki,
+    failures.stop_reason_class,
+    failures.strategy,
+    coalesce(failures.next_target_class, 'none') as next_target,
+    failures.next_course_id is not null as has_next,
+    failures.retention_days,
+    failures.retention_event,
+    courses.age_at_start,
+    courses.sex,
+    courses.indication,
+    courses.prior_advanced_lines,
+from marts.jaki_failures as failures
+inner join marts.jaki_courses as courses
+    on failures.failure_course_id = courses.course_id
+"""
+
+JAKI_COURSES_SQL = """
+select
+    center_id,
+    jaki,
+    status,
+    stop_reason_class,
+    failure,
+    indication,
+    sex,
+    age_at_start,
+    row_number() over (
+        partition by center_id, patient_key order by start_date, course_id
+    ) = 1 as first_of_patient,
+from marts.jaki_courses
+"""
+
+DATA_CUTS_SQL = """
+select
+    center_id,
+    extract_date,
+    data_cut_date,
+from staging.stg_extract
+order by center_id
+"""
+
+
+@dataclass(frozen=True)
+class AnalysisInputs:
+    """One row per JAK-inhibitor failure, per JAK-inhibitor course, per center's extract."""
+
+    failures: pl.DataFrame
+    jaki_courses: pl.DataFrame
+    data_cuts: pl.DataFrame
+    run_id: str
+    built_at: str
+
+    @property
+    def next_treatments(self) -> pl.DataFrame:
+        """The failures followed by a next treatment: the retention analysis rows."""
+        return self.failures.filter(pl.col("has_next"))
+
+
+def load_inputs(database: Path) -> AnalysisInputs:
+    """Reads the analysis rows of the published registry (read-only)."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        run_id, built_at = db.fetch_all(con, "select run_id, built_at::varchar from meta.run")[0]
+        return AnalysisInputs(
+            failures=con.sql(FAILURES_SQL).pl(),
+            jaki_courses=con.sql(JAKI_COURSES_SQL).pl(),
+            data_cuts=con.sql(DATA_CUTS_SQL).pl(),
+            run_id=str(run_id),
+            built_at=str(built_at),
+        )

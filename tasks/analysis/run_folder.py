@@ -1,0 +1,43 @@
+"""Each run's outputs go to a new dated folder; `latest` points at the newest complete one.
+
+`out/<YYYY-MM-DDTHHMMSS>-<short run id>/` (UTC) is never rewritten, so last night's report stays
+readable while tonight's is written. `out/latest` is a relative symlink, switched in one
+`os.replace` of a freshly made link only after every output of the run is written: a reader
+following `latest` sees the previous run or the new one, never a half-written folder. (POSIX
+only; Windows is not a target.)
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import task
+
+LATEST = "latest"
+
+
+def run_folder_name(started: datetime, run_id: str) -> str:
+    """`2026-11-29T014502-1a2b3c4d`: sortable by time, unique by run."""
+    short_id = run_id.replace("-", "")[:8] or "local"
+    return f"{started.astimezone(UTC):%Y-%m-%dT%H%M%S}-{short_id}"
+
+
+@task(name="create-run-folder")
+def create_run_folder(out_dir: Path, run_id: str, started: datetime | None = None) -> Path:
+    """Creates the run's folder under `out_dir` (fails if it exists: runs never share one)."""
+    folder = Path(out_dir) / run_folder_name(started or datetime.now(UTC), run_id)
+    folder.mkdir(parents=True)
+    return folder
+
+
+@task(name="point-latest")
+def point_latest(run_folder: Path) -> Path:
+    """Atomically points `<out>/latest` at `run_folder`; returns the pointer's path."""
+    latest = run_folder.parent / LATEST
+    staging_link = run_folder.parent / f".{LATEST}.{run_folder.name}"
+    staging_link.unlink(missing_ok=True)
+    staging_link.symlink_to(run_folder.name, target_is_directory=True)
+    os.replace(staging_link, latest)
+    return latest

@@ -1,0 +1,63 @@
+"""The run's shared tables: computed from the registry, small cells masked, written to the run
+folder as `retention_summary.csv` (+ `.parquet`), `descriptive.csv`, `logrank.csv`, `cox.csv`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from jakreg.config import Protocol
+from tasks.analysis.comparison import cox_table, logrank_table, shared_comparisons
+from tasks.analysis.descriptive import descriptive_table, shared_descriptive_table
+from tasks.analysis.disclosure import write_shared_csv
+from tasks.analysis.inputs import AnalysisInputs, load_inputs
+from tasks.analysis.retention import retention_summary, shared_retention_summary
+
+RETENTION_SUMMARY = "retention_summary"
+
+
+@dataclass(frozen=True)
+class SharedTables:
+    """Every table as it may be shared (counts masked, small-group estimates withheld)."""
+
+    retention: pl.DataFrame
+    descriptive: pl.DataFrame
+    logrank: pl.DataFrame
+    cox: pl.DataFrame
+
+
+@task(name="load-analysis-inputs")
+def load_analysis_inputs(database: Path) -> AnalysisInputs:
+    """The analysis rows of the published registry (no patient keys)."""
+    return load_inputs(database)
+
+
+def shared_tables(inputs: AnalysisInputs, protocol: Protocol) -> SharedTables:
+    rows = inputs.next_treatments
+    logrank, cox = shared_comparisons(
+        logrank_table(rows, protocol), cox_table(rows, protocol), protocol
+    )
+    return SharedTables(
+        retention=shared_retention_summary(retention_summary(rows, protocol), protocol),
+        descriptive=shared_descriptive_table(descriptive_table(inputs), protocol),
+        logrank=logrank,
+        cox=cox,
+    )
+
+
+@task(name="write-analysis-tables", cache_policy=NO_CACHE)
+def write_analysis_tables(
+    inputs: AnalysisInputs, run_folder: Path, protocol: Protocol
+) -> SharedTables:
+    """Computes the shared tables and writes them into `run_folder`."""
+    tables = shared_tables(inputs, protocol)
+    write_shared_csv(tables.retention, run_folder / f"{RETENTION_SUMMARY}.csv")
+    tables.retention.write_parquet(run_folder / f"{RETENTION_SUMMARY}.parquet")
+    write_shared_csv(tables.descriptive, run_folder / "descriptive.csv")
+    write_shared_csv(tables.logrank, run_folder / "logrank.csv")
+    write_shared_csv(tables.cox, run_folder / "cox.csv")
+    return tables

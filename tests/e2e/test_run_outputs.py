@@ -1,0 +1,82 @@
+"""The run's shared outputs on a generated cohort: figures against the generator's truth, and
+nothing patient-level in any file."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from jakreg.config import Protocol
+from tests.conftest import expected_patient_key
+
+pytestmark = pytest.mark.e2e
+
+
+def _product_limit(rows: list[tuple[int, bool]], t: float) -> float:
+    """Kaplan–Meier by hand: the product over event times s <= t of (1 - d_s / n_s), where n_s
+    counts the courses followed at least to s (a course censored on s is still at risk)."""
+    retention = 1.0
+    for s in sorted({days for days, event in rows if event and days <= t}):
+        at_risk = sum(1 for days, _ in rows if days >= s)
+        stopped = sum(1 for days, event in rows if event and days == s)
+        retention *= 1 - stopped / at_risk
+    return retention
+
+
+def _truth_failures(truth: Path) -> list[dict]:
+    with (truth / "jaki_failures.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_pooled_nine_month_retention_by_strategy_matches_the_generator_truth(
+    refreshed: dict,
+) -> None:
+    nine_months = 9 * Protocol().month_days
+    summary = pl.read_csv(refreshed["root"] / "out" / "latest" / "retention_summary.csv")
+    reported = dict(
+        summary.filter((pl.col("scope") == "pooled") & (pl.col("group_by") == "strategy"))
+        .select("group", "m9_retention")
+        .iter_rows()
+    )
+    truth = _truth_failures(refreshed["truth"])
+    for strategy in ("cycling", "switching"):
+        rows = [
+            (int(r["retention_days"]), r["retention_event"] == "True")
+            for r in truth
+            if r["strategy"] == strategy
+        ]
+        assert len(rows) > 50
+        expected = _product_limit(rows, nine_months)
+        assert reported[strategy] == pytest.approx(expected, abs=5e-5), strategy
+
+
+def test_no_output_file_contains_a_local_identifier_or_patient_key(refreshed: dict) -> None:
+    truth = _truth_failures(refreshed["truth"])
+    local_ids = {r["local_id"] for r in truth}
+    keys = {expected_patient_key(r["center_id"], r["local_id"]) for r in truth}
+    tokens = re.compile(r"(?<![\w.])[\w]+(?![\w.])")
+    files = [p for p in (refreshed["root"] / "out" / "latest").iterdir() if p.is_file()]
+    assert {p.name for p in files} >= {
+        "retention_summary.csv",
+        "retention_summary.parquet",
+        "descriptive.csv",
+        "cox.csv",
+        "logrank.csv",
+    }
+    for path in files:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        found = set(tokens.findall(text))
+        assert not found & local_ids, path.name
+        assert not found & keys, path.name
+
+
+def test_latest_points_at_the_run_folder(refreshed: dict) -> None:
+    result = refreshed["result"]
+    latest = refreshed["root"] / "out" / "latest"
+
+    assert latest.resolve() == result.run_folder.resolve()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d{6}-[0-9a-f]{8}", result.run_folder.name)

@@ -1,0 +1,75 @@
+"""Hand-built analysis rows: one failure followed by a next treatment per call."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from tasks.analysis.inputs import AnalysisInputs
+
+
+def failure(
+    center: str = "alpha",
+    strategy: str = "switching",
+    days: int = 100,
+    event: bool = True,
+    *,
+    index_jaki: str = "tofacitinib",
+    next_target: str = "anti-TNF",
+    age: int = 50,
+    sex: str = "F",
+    indication: str = "RA",
+    prior_lines: int = 1,
+) -> dict:
+    has_next = strategy != "none"
+    return {
+        "center_id": center,
+        "index_jaki": index_jaki,
+        "stop_reason_class": "inefficacy_secondary",
+        "strategy": strategy,
+        "next_target": next_target if has_next else "none",
+        "has_next": has_next,
+        "retention_days": days if has_next else None,
+        "retention_event": event if has_next else None,
+        "age_at_start": age,
+        "sex": sex,
+        "indication": indication,
+        "prior_advanced_lines": prior_lines,
+    }
+
+
+def failures(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema_overrides={"retention_days": pl.Int32})
+
+
+def jaki_course(
+    center: str = "alpha",
+    jaki: str = "tofacitinib",
+    failed: bool = True,
+    *,
+    first_of_patient: bool = True,
+    stop_reason: str | None = "adverse_event",
+    indication: str = "RA",
+    sex: str = "F",
+    age: int = 50,
+) -> dict:
+    return {
+        "center_id": center,
+        "jaki": jaki,
+        "status": "discontinued" if stop_reason else "ongoing",
+        "stop_reason_class": stop_reason,
+        "failure": failed,
+        "indication": indication,
+        "sex": sex,
+        "age_at_start": age,
+        "first_of_patient": first_of_patient,
+    }
+
+
+def inputs(failure_rows: list[dict], course_rows: list[dict]) -> AnalysisInputs:
+    return AnalysisInputs(
+        failures=failures(failure_rows),
+        jaki_courses=pl.DataFrame(course_rows),
+        data_cuts=pl.DataFrame({"center_id": ["alpha"], "data_cut_date": ["2026-01-31"]}),
+        run_id="run-1",
+        built_at="2026-02-01 03:00:00",
+    )
