@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from jakreg.config import DIALECTS
+from jakreg.config import DIALECTS, Protocol
 from jakreg.errors import JakregError
 
 EXIT_PARTIAL = 4
@@ -84,6 +84,8 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # A bad protocol file stops here, before a flow run starts; the flow loads it again.
+    Protocol.load(args.protocol)
     from flows.registry_refresh import registry_refresh
 
     result = registry_refresh(args.centers, args.db, args.out, args.protocol)

@@ -59,6 +59,8 @@ class Protocol:
     min_cell_count: int = 5
 
     def __post_init__(self) -> None:
+        for parameter in dataclasses.fields(self):
+            _check_type(parameter.name, getattr(self, parameter.name), parameter.default)
         if self.permissible_gap_days < 0:
             raise ConfigError("protocol.permissible_gap_days must be 0 or more")
         if self.next_treatment_window_days < 0:
@@ -87,9 +89,12 @@ class Protocol:
                     f"{path}: unknown protocol parameter {key!r}; known: {sorted(known)}"
                 )
         for key in ("failure_reasons", "retention_months"):
-            if key in overrides:
+            if isinstance(overrides.get(key), list):
                 overrides[key] = tuple(overrides[key])
-        return cls(**overrides)
+        try:
+            return cls(**overrides)
+        except ConfigError as err:
+            raise ConfigError(f"{path}: {err}") from err
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -156,6 +161,21 @@ def load_centers(path: Path) -> CentersFile:
         options = {k: v for k, v in entry.items() if k not in {"id", "dialect", "landing"}}
         centers.append(Center(center_id, dialect, landing, options))
     return CentersFile(path.resolve(), tuple(centers))
+
+
+_KINDS = {int: "whole number", float: "number", str: "name"}
+
+
+def _check_type(name: str, value: Any, default: Any) -> None:
+    """A protocol value must have its default's type (a whole number may stand for a float)."""
+    if isinstance(default, tuple):
+        item = type(default[0])
+        if isinstance(value, tuple) and all(type(v) is item for v in value):
+            return
+        raise ConfigError(f"protocol.{name} must be a list of {_KINDS[item]}s; got {value!r}")
+    expected = (int, float) if isinstance(default, float) else (type(default),)
+    if type(value) not in expected:
+        raise ConfigError(f"protocol.{name} must be a {_KINDS[type(default)]}; got {value!r}")
 
 
 def _read_yaml_mapping(path: Path) -> dict[str, Any]:
