@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO := demo
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format clean
+.PHONY: demo test lint format clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+## bench: time every stage on generated cohorts of SIZES patients against DuckDB's floor;
+## prints the figures and writes benchmarks/results/<size>.json (1M patients takes a while)
+SIZES ?= 10000,100000,1000000
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run --sizes $(SIZES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

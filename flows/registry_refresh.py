@@ -7,6 +7,7 @@ the registry has been built from those that did.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from prefect.runtime import flow_run
 from jakreg.config import Protocol, load_centers
 from jakreg.errors import JakregError
 from jakreg.settings import DuckDBSettings
+from jakreg.stage_timings import StageTimings
 from tasks.analysis.run_folder import create_run_folder, point_latest
 from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
 from tasks.build_registry import build_registry
@@ -31,6 +33,7 @@ class RefreshResult:
     failed_centers: dict[str, str] = field(default_factory=dict)
     mart_rows: dict[str, int] = field(default_factory=dict)
     run_folder: Path | None = None
+    timings: StageTimings = field(default_factory=StageTimings)
 
 
 class NoCenterStagedError(JakregError):
@@ -56,25 +59,34 @@ def registry_refresh(
     settings = DuckDBSettings.from_environment()
     result = RefreshResult(database, Path(out_dir))
 
-    futures = {c.id: stage_center.submit(c, work_dir, settings) for c in centers.centers}
-    staged = []
-    for center_id, future in futures.items():
-        try:
-            staged.append(future.result())
-            result.staged_centers.append(center_id)
-        except JakregError as err:
-            result.failed_centers[center_id] = str(err)
-            logger.error("center %s not staged: %s", center_id, err)
-    if not staged:
-        raise NoCenterStagedError("no center could be staged; see the errors above")
+    with result.timings.measure("stage-centers") as timing:
+        futures = {c.id: stage_center.submit(c, work_dir, settings) for c in centers.centers}
+        staged = []
+        for center_id, future in futures.items():
+            try:
+                staged.append(future.result())
+                result.staged_centers.append(center_id)
+            except JakregError as err:
+                result.failed_centers[center_id] = str(err)
+                logger.error("center %s not staged: %s", center_id, err)
+        if not staged:
+            raise NoCenterStagedError("no center could be staged; see the errors above")
+        timing.rows_in = sum(extract.total_rows_read for extract in staged)
+        timing.rows_out = sum(extract.total_rows_staged for extract in staged)
 
     run_id = str(flow_run.id or "local")
-    build = build_registry(database, staged, protocol, settings, run_id)
-    result.mart_rows = {t: n for t, n in build.row_counts.items() if t.startswith("marts.")}
-    run_folder = create_run_folder(Path(out_dir), run_id)
-    inputs = load_analysis_inputs(database)
-    write_analysis_tables(inputs, run_folder, protocol)
-    point_latest(run_folder)
-    result.run_folder = run_folder
+    with result.timings.measure("build-registry") as timing:
+        build = build_registry(database, staged, protocol, settings, run_id)
+        result.mart_rows = {t: n for t, n in build.row_counts.items() if t.startswith("marts.")}
+        timing.rows_in = sum(extract.total_rows_staged for extract in staged)
+        timing.rows_out = sum(result.mart_rows.values())
+    with result.timings.measure("analysis") as timing:
+        run_folder = create_run_folder(Path(out_dir), run_id)
+        inputs = load_analysis_inputs(database)
+        tables = write_analysis_tables(inputs, run_folder, protocol)
+        point_latest(run_folder)
+        result.run_folder = run_folder
+        timing.rows_in = len(inputs.failures) + len(inputs.jaki_courses)
+        timing.rows_out = sum(len(table) for table in dataclasses.astuple(tables))
     logger.info("registry published at %s; marts %s", database, result.mart_rows)
     return result

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from jakreg.config import DIALECTS, Protocol
 from jakreg.errors import JakregError
+from jakreg.settings import TASK_RUNNERS, DuckDBSettings, RunnerSettings
 
 EXIT_PARTIAL = 4
 
@@ -62,6 +63,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--db", type=Path, required=True, help="registry database to publish")
     run.add_argument("--out", type=Path, required=True, help="folder for the outputs")
     run.add_argument("--protocol", type=Path, help="YAML overriding protocol parameters")
+    run.add_argument(
+        "--task-runner",
+        choices=TASK_RUNNERS,
+        help="where centers are staged: threads in this process, or a Dask cluster "
+        "(default: JAKREG_TASK_RUNNER, else threads)",
+    )
+    run.add_argument(
+        "--dask-address",
+        help="Dask scheduler for --task-runner dask, e.g. tcp://scheduler:8786 (default: "
+        "JAKREG_DASK_ADDRESS, else a local cluster)",
+    )
     run.set_defaults(command=_run)
     return parser
 
@@ -86,8 +98,10 @@ def _simulate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     # A bad protocol file stops here, before a flow run starts; the flow loads it again.
     Protocol.load(args.protocol)
-    from flows.registry_refresh import registry_refresh
+    from flows.task_runners import configured_registry_refresh
 
+    runner = RunnerSettings.from_environment(args.task_runner, args.dask_address)
+    registry_refresh = configured_registry_refresh(runner, DuckDBSettings.from_environment())
     result = registry_refresh(args.centers, args.db, args.out, args.protocol)
     summary_path = result.run_folder / "retention_summary.csv"
     print(f"registry: {result.database}")

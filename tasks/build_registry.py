@@ -40,7 +40,7 @@ def build_registry(
     building = database.with_name(database.name + ".building")
     building.unlink(missing_ok=True)
     database.parent.mkdir(parents=True, exist_ok=True)
-    with settings.connect(str(building)) as con:
+    with settings.connect(str(building), alone=True) as con:
         db.run(con, "create schema staging")
         for table in STAGED_TABLES:
             db.run(

@@ -88,7 +88,7 @@ def load_csv_files(
     rows = {}
     for spec in layout.files:
         path = extract_dir / spec.name
-        file_header = _read_header(center, path, layout)
+        file_header = read_header(center, path, layout)
         header = [renames.get(column, column) for column in file_header]
         _check_columns(center, spec, header)
         select_list = ", ".join(
@@ -100,16 +100,14 @@ def load_csv_files(
                 *(f"null::varchar as {name}" for name in spec.optional if name not in header),
             ]
         )
-        all_text = ", ".join(f"{_literal(column)}: 'VARCHAR'" for column in file_header)
+        reader, parameters = csv_reader(path, file_header, layout)
         try:
             database.run(
                 con,
                 f"create or replace table {spec.table} as "
                 f"select {select_list}, (row_number() over () + 1)::integer as source_row "
-                "from read_csv($path, header = true, delim = $delimiter, quote = '\"', "
-                "escape = '\"', encoding = $encoding, strict_mode = true, null_padding = false, "
-                f"auto_detect = false, columns = {{{all_text}}})",
-                {"path": str(path), "delimiter": layout.delimiter, "encoding": layout.encoding},
+                f"from {reader}",
+                parameters,
             )
         except duckdb.Error as err:
             raise _reader_error(center, spec, path, err) from None
@@ -132,6 +130,18 @@ def load_csv_extract(
         {"data_cut": read_extract_json(center, extract_dir)},
     )
     return rows
+
+
+def csv_reader(path: Path, file_header: list[str], layout: CsvLayout) -> tuple[str, dict[str, str]]:
+    """DuckDB's `read_csv(...)` call with the layout's pinned options, every column as text, and
+    the values it binds. The benchmark's floor reads the dumps through this same call."""
+    all_text = ", ".join(f"{_literal(column)}: 'VARCHAR'" for column in file_header)
+    call = (
+        "read_csv($path, header = true, delim = $delimiter, quote = '\"', escape = '\"', "
+        "encoding = $encoding, strict_mode = true, null_padding = false, auto_detect = false, "
+        f"columns = {{{all_text}}})"
+    )
+    return call, {"path": str(path), "delimiter": layout.delimiter, "encoding": layout.encoding}
 
 
 def read_extract_json(center: Center, extract_dir: Path) -> str:
@@ -167,7 +177,8 @@ def read_extract_json(center: Center, extract_dir: Path) -> str:
     return document["data_cut_date"]
 
 
-def _read_header(center: Center, path: Path, layout: CsvLayout) -> list[str]:
+def read_header(center: Center, path: Path, layout: CsvLayout) -> list[str]:
+    """The file's column names as written (a BOM and surrounding spaces removed)."""
     try:
         with path.open(encoding=layout.encoding, newline="") as handle:
             first = next(csv.reader(handle, delimiter=layout.delimiter), None)

@@ -48,6 +48,16 @@ class StagedExtract:
     def parquet(self, table: str) -> Path:
         return self.folder / f"{table}.parquet"
 
+    @property
+    def total_rows_read(self) -> int:
+        return sum(self.rows_read.values())
+
+    @property
+    def total_rows_staged(self) -> int:
+        """Rows of the staged patients, diagnoses and prescriptions."""
+        tables = ("stg_patients", "stg_diagnoses", "stg_prescriptions")
+        return sum(self.rows_staged[table] for table in tables)
+
 
 def newest_extract(center: Center) -> Path:
     """The newest `landing/<center>/<YYYY-MM-DD>/` folder."""

@@ -1,0 +1,55 @@
+"""Wall time, rows in and out, and peak memory of each stage of a run, recorded as it goes.
+
+The flow wraps each stage in `StageTimings.measure` and returns the figures in its result, where
+the benchmark (`benchmarks/`) reads them; nothing is printed. Peak memory is the process's peak
+resident set size so far (getrusage), so a stage's figure is at least that of the stages before
+it; work done in other processes (Dask workers) is not counted in it.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+
+@dataclass
+class StageTiming:
+    """One stage: wall seconds, rows read and written, process peak RSS (MiB) when it ended."""
+
+    stage: str
+    seconds: float = 0.0
+    rows_in: int | None = None
+    rows_out: int | None = None
+    peak_rss_mb: float = 0.0
+
+    @property
+    def rows_per_second(self) -> float | None:
+        """Rows in per wall second, the stage's throughput."""
+        if self.rows_in is None or self.seconds <= 0:
+            return None
+        return self.rows_in / self.seconds
+
+
+@dataclass
+class StageTimings:
+    """The stages of one run in the order they finished."""
+
+    stages: list[StageTiming] = field(default_factory=list)
+
+    @contextmanager
+    def measure(self, stage: str) -> Iterator[StageTiming]:
+        """Times the block; the block sets `rows_in`/`rows_out` on the yielded record."""
+        timing = StageTiming(stage)
+        start = time.perf_counter()
+        yield timing
+        timing.seconds = time.perf_counter() - start
+        timing.peak_rss_mb = peak_rss_mb()
+        self.stages.append(timing)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,0 +1,24 @@
+"""Stage timings: each measured block leaves one record with its wall time, rows and memory."""
+
+from __future__ import annotations
+
+import time
+
+from jakreg.stage_timings import StageTiming, StageTimings
+
+
+def test_a_measured_stage_records_its_seconds_rows_and_peak_memory() -> None:
+    timings = StageTimings()
+    with timings.measure("build-registry") as timing:
+        time.sleep(0.05)
+        timing.rows_in, timing.rows_out = 1000, 10
+    [recorded] = timings.stages
+    assert recorded.stage == "build-registry"
+    assert 0.05 <= recorded.seconds < 1
+    assert (recorded.rows_in, recorded.rows_out) == (1000, 10)
+    assert recorded.peak_rss_mb > 10
+
+
+def test_rows_per_second_is_rows_in_over_seconds_and_absent_without_rows() -> None:
+    assert StageTiming("stage-centers", seconds=2.0, rows_in=500).rows_per_second == 250
+    assert StageTiming("retention-summary", seconds=2.0).rows_per_second is None
