@@ -105,6 +105,15 @@ def spanish_product_text(rng: random.Random, ingredient: str) -> str:
     return f"{rng.choice(terms)} {milligrams} MG {rng.choice(forms)}".upper()
 
 
+def atc_code(rng: random.Random, ingredient: str) -> str:
+    """The ingredient's ATC code, before or after the 2024 revision when it changed: centers send
+    both (tofacitinib L04AA29 or L04AF01)."""
+    ingredient_record = vocabulary.ingredients()[ingredient]
+    if ingredient_record.atc_code_previous and rng.random() < 0.5:
+        return ingredient_record.atc_code_previous
+    return ingredient_record.atc_code
+
+
 def stop_reason_text(
     rng: random.Random, reason_class: str | None, texts: dict[str, tuple[str, ...]] | None = None
 ) -> str:

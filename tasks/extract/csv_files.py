@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import json
 import mmap
 import re
 from collections import Counter
@@ -21,6 +20,7 @@ import duckdb
 from jakreg.config import Center
 from jakreg.errors import CenterDataError, ConfigError
 from tasks import database
+from tasks.extract.json_documents import read_json_object
 
 _LINE_NUMBER = re.compile(r"\b[Ll]ine:?\s*(\d+)")
 # The encodings DuckDB's CSV reader decodes without extensions, by Python's name for them.
@@ -147,19 +147,9 @@ def csv_reader(path: Path, file_header: list[str], layout: CsvLayout) -> tuple[s
 def read_extract_json(center: Center, extract_dir: Path) -> str:
     """The data cut date (text) from `extract.json`, after checking it belongs to this center."""
     path = extract_dir / "extract.json"
-    try:
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise CenterDataError(
-            center.id,
-            "extract.json is missing",
-            file=str(path),
-            hint='add {"center": "<id>", "data_cut_date": "YYYY-MM-DD"} to the extract folder',
-        ) from None
-    except json.JSONDecodeError as err:
-        raise CenterDataError(
-            center.id, f"extract.json is not valid JSON ({err.msg})", file=str(path), row=err.lineno
-        ) from None
+    document = read_json_object(
+        center, path, 'add {"center": "<id>", "data_cut_date": "YYYY-MM-DD"} to the extract folder'
+    )
     if document.get("center") != center.id:
         raise CenterDataError(
             center.id,

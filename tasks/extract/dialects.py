@@ -10,12 +10,13 @@ import duckdb
 
 from jakreg.config import Center
 from jakreg.errors import ConfigError
-from tasks.extract import es_his_csv, omop_csv, registry_csv
+from tasks.extract import es_his_csv, fhir_ndjson, omop_csv, registry_csv
 
 READERS: dict[str, ModuleType] = {
     "registry_csv": registry_csv,
     "es_his_csv": es_his_csv,
     "omop_csv": omop_csv,
+    "fhir_ndjson": fhir_ndjson,
 }
 
 

@@ -35,7 +35,12 @@ def _rows(frame: pl.DataFrame, columns: list[str]) -> list[tuple]:
 
 def test_every_center_is_staged(refreshed: dict) -> None:
     assert refreshed["result"].failed_centers == {}
-    assert sorted(refreshed["result"].staged_centers) == ["madrid", "sagunto", "valencia"]
+    assert sorted(refreshed["result"].staged_centers) == [
+        "barcelona",
+        "madrid",
+        "sagunto",
+        "valencia",
+    ]
 
 
 @pytest.mark.parametrize(

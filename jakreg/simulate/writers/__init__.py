@@ -7,6 +7,7 @@ from typing import Protocol as Interface
 
 from jakreg.simulate.cohort import Patient, SimCenter
 from jakreg.simulate.writers.es_his_csv import EsHisCsvWriter
+from jakreg.simulate.writers.fhir_ndjson import FhirNdjsonWriter
 from jakreg.simulate.writers.omop_csv import OmopCsvWriter
 from jakreg.simulate.writers.registry_csv import RegistryCsvWriter
 
@@ -23,4 +24,5 @@ WRITERS: dict[str, type[DialectWriter]] = {
     "registry_csv": RegistryCsvWriter,
     "es_his_csv": EsHisCsvWriter,
     "omop_csv": OmopCsvWriter,
+    "fhir_ndjson": FhirNdjsonWriter,
 }

@@ -13,10 +13,9 @@ import random
 from datetime import date
 from pathlib import Path
 
-from jakreg import vocabulary
 from jakreg.omop_cdm import COLUMNS
 from jakreg.simulate.cohort import Patient, Prescription, SimCenter
-from jakreg.simulate.naming import drug_text, stop_reason_text
+from jakreg.simulate.naming import atc_code, drug_text, stop_reason_text
 from jakreg.simulate.truth import iso
 
 GENDER_CONCEPT = {"F": 8532, "M": 8507}
@@ -138,8 +137,7 @@ class OmopCsvWriter:
     def _drug_source_value(self, ingredient: str) -> str:
         """An ATC code (current or pre-2024), a name, or both as `ATC|name`."""
         rng = self.rng
-        codes = vocabulary.ingredients()[ingredient]
-        atc = rng.choice([c for c in (codes.atc_code, codes.atc_code_previous) if c])
+        atc = atc_code(rng, ingredient)
         style = rng.random()
         if style < 0.35:
             return atc
