@@ -57,19 +57,19 @@ def build(
     database.run(
         con,
         "create table staging.stg_patients (center_id varchar, patient_key varchar, "
-        "sex varchar, birth_date date, death_date date, source_row bigint)",
+        "sex varchar, birth_date date, death_date date, source_row integer)",
     )
     database.run(
         con,
         "create table staging.stg_diagnoses (center_id varchar, patient_key varchar, "
-        "icd10_code varchar, diagnosis_date date, indication varchar, source_row bigint)",
+        "icd10_code varchar, diagnosis_date date, indication varchar, source_row integer)",
     )
     database.run(
         con,
         "create table staging.stg_prescriptions (center_id varchar, patient_key varchar, "
         "drug_source_value varchar, ingredient varchar, target_class varchar, start_date date, "
         "end_date date, stop_reason_source_value varchar, stop_reason_class varchar, "
-        "stop_reason_unmapped boolean, source_row bigint)",
+        "stop_reason_unmapped boolean, source_row integer)",
     )
     classes = {name: ing.target_class for name, ing in vocabulary.ingredients().items()}
     rx_row = 0

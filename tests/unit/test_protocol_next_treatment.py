@@ -114,6 +114,20 @@ def test_course_started_before_the_failed_course_is_not_its_next_treatment() -> 
     assert [r[2] for r in rows(build(Patient("p1", history)), NEXT)] == ["none"]
 
 
+def test_course_started_on_the_same_day_as_the_failed_course_is_not_its_next_treatment() -> None:
+    history = [("adalimumab", 0, None), ("tofacitinib", 0, 300, "adverse_event")]
+    assert [r[2] for r in rows(build(Patient("p1", history)), NEXT)] == ["none"]
+
+
+def test_course_started_and_ended_during_the_failed_course_is_its_next_treatment() -> None:
+    history = [("tofacitinib", 0, 300, "adverse_event"), ("etanercept", 100, 150, "other")]
+    con = build(Patient("p1", history))
+    assert rows(con, NEXT) == [
+        ("tofacitinib", 300, "switching", "etanercept", "anti-TNF", 100, -200)
+    ]
+    assert rows(con, RETENTION) == [("switching", 50, True, None)]
+
+
 def test_first_course_in_the_window_is_next_not_a_later_one() -> None:
     history = [
         ("tofacitinib", 0, 300, "adverse_event"),
