@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-import mmap
-import re
+import io
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,17 +17,10 @@ from pathlib import Path
 import duckdb
 
 from jakreg.config import Center
-from jakreg.errors import CenterDataError, ConfigError
+from jakreg.errors import CenterDataError
 from tasks import database
+from tasks.extract.csv_problems import check_not_utf8, duckdb_encoding, reader_error
 from tasks.extract.json_documents import read_json_object
-
-_LINE_NUMBER = re.compile(r"\b[Ll]ine:?\s*(\d+)")
-# The encodings DuckDB's CSV reader decodes without extensions, by Python's name for them.
-_DUCKDB_ENCODINGS = {"utf-8": "utf-8", "iso8859-1": "latin-1", "utf-16": "utf-16"}
-# DuckDB rejects these bytes in latin-1 files; Windows-1252 uses them for curly quotes, € etc.
-_WINDOWS_1252_BYTES = re.compile(rb"[\x80-\x9f]")
-# UTF-8 multi-byte sequences read as latin-1 ("Remisión" -> "RemisiÃ³n").
-_UTF8_READ_AS_LATIN1 = "[\u00c2-\u00f4][\u0080-\u00bf]"
 
 
 @dataclass(frozen=True)
@@ -57,25 +49,11 @@ class CsvLayout:
 
     def for_center(self, center: Center) -> CsvLayout:
         return CsvLayout(
-            encoding=_duckdb_encoding(center, center.options.get("encoding", self.encoding)),
+            encoding=duckdb_encoding(center, center.options.get("encoding", self.encoding)),
             delimiter=center.options.get("delimiter", self.delimiter),
             date_format=center.options.get("date_format", self.date_format),
             files=self.files,
         )
-
-
-def _duckdb_encoding(center: Center, name: str) -> str:
-    """DuckDB's name for an encoding; an encoding its reader cannot decode is a config error."""
-    try:
-        encoding = _DUCKDB_ENCODINGS.get(codecs.lookup(name).name)
-    except LookupError:
-        encoding = None
-    if encoding is None:
-        raise ConfigError(
-            f"center {center.id}: encoding {name!r} cannot be read; use utf-8, latin-1 or utf-16 "
-            "(re-export Windows-1252 files as UTF-8 or latin-1)"
-        )
-    return encoding
 
 
 def load_csv_files(
@@ -110,10 +88,10 @@ def load_csv_files(
                 parameters,
             )
         except duckdb.Error as err:
-            raise _reader_error(center, spec, path, err) from None
+            raise reader_error(center, path, err) from None
         rows[spec.name] = database.fetch_value(con, f"select count(*) from {spec.table}")
         if layout.encoding == "latin-1":
-            _check_not_utf8(con, center, spec, header)
+            check_not_utf8(con, center, spec.name, spec.table, header)
         for column in spec.date_columns:
             _check_dates(con, center, spec, column, layout.date_format)
     return rows
@@ -168,10 +146,15 @@ def read_extract_json(center: Center, extract_dir: Path) -> str:
 
 
 def read_header(center: Center, path: Path, layout: CsvLayout) -> list[str]:
-    """The file's column names as written (a BOM and surrounding spaces removed)."""
+    """The file's column names as written (a BOM and surrounding spaces removed). The header is
+    decoded on its own: a bad byte further down is DuckDB's to report with its line number."""
     try:
-        with path.open(encoding=layout.encoding, newline="") as handle:
-            first = next(csv.reader(handle, delimiter=layout.delimiter), None)
+        with path.open("rb") as handle:
+            if layout.encoding == "utf-16":
+                decoder = codecs.getincrementaldecoder("utf-16")()
+                text = decoder.decode(handle.read(1 << 16))
+            else:
+                text = handle.readline().decode(layout.encoding)
     except FileNotFoundError:
         raise CenterDataError(
             center.id,
@@ -183,10 +166,11 @@ def read_header(center: Center, path: Path, layout: CsvLayout) -> list[str]:
         raise CenterDataError(
             center.id,
             f"the header is not {layout.encoding} text",
-            file=str(path),
+            file=path.name,
             row=1,
             hint=f"export the file as {layout.encoding}, or set 'encoding' for this center",
         ) from None
+    first = next(csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter), None)
     if not first:
         raise CenterDataError(
             center.id,
@@ -249,61 +233,3 @@ def _check_dates(
             column=column,
             hint="export dates in the dialect's format, or set date_format for this center",
         )
-
-
-def _check_not_utf8(
-    con: duckdb.DuckDBPyConnection, center: Center, spec: CsvFile, header: list[str]
-) -> None:
-    """A UTF-8 file read as latin-1 decodes without error but garbles every accented letter."""
-    found = database.fetch_all(
-        con,
-        "select "
-        + ", ".join(
-            f"min(source_row) filter (where regexp_matches({name}, $pattern))" for name in header
-        )
-        + f" from {spec.table}",
-        {"pattern": _UTF8_READ_AS_LATIN1},
-    )[0]
-    rows = {row: name for name, row in zip(header, found, strict=True) if row is not None}
-    if rows:
-        first = min(rows)
-        raise CenterDataError(
-            center.id,
-            "the text looks like UTF-8 read as latin-1 (accented letters are garbled)",
-            file=spec.name,
-            row=first,
-            column=rows[first],
-            hint="set encoding: utf-8 for this center, or re-export the file as latin-1",
-        )
-
-
-def _first_line_matching(path: Path, pattern: re.Pattern[bytes]) -> int | None:
-    """The 1-based line number of the first match in the file's bytes (only on the error path)."""
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        match = pattern.search(data)
-        return data[: match.start()].count(b"\n") + 1 if match else None
-
-
-def _reader_error(center: Center, spec: CsvFile, path: Path, err: duckdb.Error) -> CenterDataError:
-    """DuckDB quotes the offending line, which may hold identifiers: keep only the kind of error."""
-    message = str(err)
-    match = _LINE_NUMBER.search(message)
-    row = int(match.group(1)) if match else None
-    lowered = message.lower()
-    if "not latin-1 encoded" in lowered:
-        problem = "the file has Windows-1252 characters (curly quotes, €, …), not latin-1 text"
-        hint = "re-export it as latin-1 (ISO-8859-1) or UTF-8 and set encoding for this center"
-        row = _first_line_matching(path, _WINDOWS_1252_BYTES)
-    elif "unicode" in lowered or "encoding" in lowered:
-        problem = "the file is not valid text in the expected encoding"
-        hint = "export it in the dialect's encoding, or set encoding for this center"
-    elif ("expected" in lowered and "column" in lowered) or "too many columns" in lowered:
-        problem = "a line has a different number of fields than the header"
-        hint = "check the delimiter and quoting, and that the file was not truncated"
-    elif "quote" in lowered:
-        problem = "a quoted field is not closed"
-        hint = "the file may be truncated; re-send it"
-    else:
-        problem = "the file cannot be read as delimited text"
-        hint = "check the encoding, delimiter and that the file is complete"
-    return CenterDataError(center.id, problem, file=spec.name, row=row, hint=hint)

@@ -3,35 +3,14 @@ shape (sex F/M, ISO dates, open prescriptions as a null end, Spanish texts mappe
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from jakreg.config import Center
 from jakreg.errors import CenterDataError
 from tasks.extract import es_his_csv
-from tests.unit.staged import staged_rows
-
-PACIENTES = "NHC;SEXO;FECHA_NACIMIENTO;FECHA_EXITUS\r\n"
-DIAGNOSTICOS = "NHC;CIE10;FECHA_DIAGNOSTICO\r\n"
-TRATAMIENTOS = "NHC;MEDICAMENTO;FECHA_INICIO;FECHA_FIN;MOTIVO_SUSPENSION\r\n"
-
-
-def es_his_extract(
-    root: Path, pacientes: str = "", diagnosticos: str = "", tratamientos: str = ""
-) -> tuple[Center, Path]:
-    """A valencia es_his_csv extract with the given data rows, written as latin-1."""
-    folder = root / "landing" / "valencia" / "2026-11-01"
-    folder.mkdir(parents=True)
-    (folder / "pacientes.csv").write_text(PACIENTES + pacientes, encoding="latin-1")
-    (folder / "diagnosticos.csv").write_text(DIAGNOSTICOS + diagnosticos, encoding="latin-1")
-    (folder / "tratamientos.csv").write_text(TRATAMIENTOS + tratamientos, encoding="latin-1")
-    (folder / "extract.json").write_text(
-        json.dumps({"center": "valencia", "data_cut_date": "2026-10-31"})
-    )
-    return Center("valencia", "es_his_csv", folder.parent), folder
+from tests.unit.extracts import es_his_extract, staged_rows
 
 
 def test_spanish_values_reach_the_common_staging_shape(tmp_path: Path) -> None:

@@ -9,29 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jakreg.config import Center
 from jakreg.errors import CenterDataError
-from jakreg.omop_cdm import COLUMNS
 from tasks.extract import omop_csv
 from tests.conftest import expected_patient_key
-from tests.unit.staged import staged_rows
-
-RELEASE = "2026-10-31"
-
-
-def omop_extract(root: Path, tables: dict[str, list[dict[str, str]]]) -> tuple[Center, Path]:
-    """A madrid OMOP extract. A table given rows has the columns those rows name (CDM columns
-    left out are optional); one not given is empty with all CDM columns. cdm_source holds the
-    release date unless given."""
-    folder = root / "landing" / "madrid" / "2026-11-01"
-    folder.mkdir(parents=True)
-    tables = {"cdm_source": [{"source_release_date": RELEASE}], **tables}
-    for name, all_columns in COLUMNS.items():
-        rows = tables.get(name, [])
-        columns = list(dict.fromkeys(c for row in rows for c in row)) or list(all_columns)
-        lines = ["\t".join(columns)] + ["\t".join(r.get(c, "") for c in columns) for r in rows]
-        (folder / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return Center("madrid", "omop_csv", folder.parent), folder
+from tests.unit.extracts import RELEASE, omop_extract, staged_rows
 
 
 def _person(person_id: str, source_value: str, gender: str = "8532") -> dict[str, str]:
