@@ -1,6 +1,8 @@
 -- Each patient's indication (docs/protocol.md#indication): the rheumatic indication (RA, PsA,
 -- axSpA) of the patient's first recorded such diagnosis; on the same day RA before PsA before
--- axSpA. Patients with none get no row here and 'unknown' downstream.
+-- axSpA; diagnoses without a date come last. Patients with none get no row here and 'unknown'
+-- downstream.
+-- Parameters: none.
 -- Grain: one row per patient with an RA, PsA or axSpA diagnosis.
 with diagnoses as (
     select * from staging.stg_diagnoses

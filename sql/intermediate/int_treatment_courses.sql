@@ -9,7 +9,9 @@
 -- not at the data cut.
 -- A discontinued course keeps the stop reason class of its last prescription: the one ending
 -- last; on the same end day one with a recorded reason over 'unknown', then the one started last.
--- line_number orders a patient's courses by start, then longer-lasting first, then ingredient.
+-- line_number orders a patient's courses by start, then longer-lasting first, then ingredient;
+-- prior_advanced_lines counts the patient's courses started on an earlier day
+-- (docs/protocol.md#age-and-prior-lines).
 -- Parameters: $permissible_gap_days.
 -- Grain: one row per patient x course.
 with prescriptions as (

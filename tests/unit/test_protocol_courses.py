@@ -71,6 +71,11 @@ def test_prescription_starting_after_the_data_cut_is_left_out() -> None:
     ]
 
 
+def test_prescription_without_a_start_date_is_left_out() -> None:
+    history = [("tofacitinib", None, 100), ("baricitinib", 0, 100, "other")]
+    assert courses(Patient("p1", history)) == [("baricitinib", 0, 100, "discontinued", "other")]
+
+
 def test_prescription_starting_on_the_data_cut_counts() -> None:
     assert courses(Patient("p1", [("adalimumab", 2000, 2100)])) == [
         ("adalimumab", 2000, 2000, "ongoing", None)
