@@ -16,8 +16,11 @@ from prefect.runtime import flow_run
 
 from jakreg.config import Protocol, load_centers
 from jakreg.errors import JakregError
+from jakreg.quality_status import QualityStatus
 from jakreg.settings import DuckDBSettings
 from jakreg.stage_timings import StageTimings
+from tasks.analysis.artifacts import publish_artifacts
+from tasks.analysis.report import write_report
 from tasks.analysis.run_folder import create_run_folder, point_latest
 from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
 from tasks.build_registry import build_registry
@@ -84,6 +87,10 @@ def registry_refresh(
         run_folder = create_run_folder(Path(out_dir), run_id)
         inputs = load_analysis_inputs(database)
         tables = write_analysis_tables(inputs, run_folder, protocol)
+        quality = QualityStatus.not_validated(result.staged_centers)
+        failed = sorted(result.failed_centers)
+        report = write_report(inputs, tables, run_folder, protocol, quality, failed)
+        publish_artifacts(tables, report, protocol, quality)
         point_latest(run_folder)
         result.run_folder = run_folder
         timing.rows_in = len(inputs.failures) + len(inputs.jaki_courses)

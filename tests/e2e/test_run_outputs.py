@@ -66,6 +66,7 @@ def test_no_output_file_contains_a_local_identifier_or_patient_key(refreshed: di
         "descriptive.csv",
         "cox.csv",
         "logrank.csv",
+        "report.html",
     }
     for path in files:
         text = path.read_bytes().decode("utf-8", errors="replace")

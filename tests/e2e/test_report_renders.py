@@ -1,0 +1,73 @@
+"""report.html opened in headless Chromium: it renders its charts, logs no error, fetches
+nothing from the network; a screenshot is kept in .test-artifacts/report.png."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.chromium import Browser, find_chromium, headless_chromium
+
+pytestmark = pytest.mark.e2e
+REQUIRE_ENV = "JAKREG_REQUIRE_CHROMIUM"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / ".test-artifacts"
+PROBE = """(() => ({
+  images: [...document.images].map(i => ({alt: i.alt, width: i.naturalWidth, done: i.complete})),
+  headings: [...document.querySelectorAll("h2")].map(h => h.textContent.trim()),
+  tables: document.querySelectorAll("table").length,
+  height: document.documentElement.scrollHeight,
+}))()"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = find_chromium()
+    if executable is None:
+        if os.environ.get(REQUIRE_ENV):
+            pytest.fail(f"{REQUIRE_ENV} is set but no chromium is installed")
+        pytest.skip("chromium is not installed here; .ci/run installs Debian's chromium")
+    with headless_chromium(executable) as running:
+        yield running
+
+
+def test_report_renders_its_charts_in_chromium_without_errors(
+    refreshed: dict, browser: Browser
+) -> None:
+    report = refreshed["root"] / "out" / "latest" / "report.html"
+
+    visit = browser.visit(report.as_uri(), PROBE)
+
+    SCREENSHOTS.mkdir(exist_ok=True)
+    (SCREENSHOTS / "report.png").write_bytes(visit.screenshot)
+    assert visit.errors == []
+    assert [u for u in visit.requests if not u.startswith(("file:", "data:"))] == []
+    images = visit.dom["images"]
+    assert len(images) == 3
+    assert all(image["done"] and image["width"] > 500 for image in images), images
+    assert any("Kaplan–Meier" in image["alt"] for image in images)
+    assert visit.dom["headings"] == [
+        "Data and quality",
+        "Cohort",
+        "What follows a JAK-inhibitor failure",
+        "Retention of the next treatment",
+        "Cycling vs switching",
+        "Methods and parameters",
+    ]
+    assert visit.dom["tables"] >= 8
+    assert visit.screenshot.startswith(b"\x89PNG") and visit.dom["height"] > 3000
+
+
+def test_the_check_sees_a_console_error_and_a_broken_image(
+    tmp_path: Path, browser: Browser
+) -> None:
+    page = tmp_path / "broken.html"
+    page.write_text('<img src="missing.png" alt="x"><script>console.error("boom")</script>')
+
+    visit = browser.visit(page.as_uri(), PROBE)
+
+    assert any("boom" in error for error in visit.errors)
+    assert any("missing.png" in url for url in visit.requests)
+    assert visit.dom["images"][0]["width"] == 0

@@ -1,0 +1,61 @@
+"""report.html and the artifacts on hand-built data: small groups withheld, charts embedded."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+from jakreg.config import Protocol
+from jakreg.quality_status import QualityStatus
+from tasks.analysis.artifacts import headline_rows, summary_markdown
+from tasks.analysis.report import render_report
+from tasks.analysis.tables import shared_tables
+from tests.unit.analysis.factories import failure, inputs, jaki_course
+
+
+def _inputs():
+    rows = [failure(strategy="cycling", next_target="JAKi", days=30 * i) for i in range(1, 5)]
+    rows += [failure(strategy="switching", days=40 * i, event=i % 3 != 0) for i in range(1, 13)]
+    courses = [jaki_course() for _ in range(16)]
+    return inputs(rows, courses)
+
+
+def _charts(html: str) -> list[str]:
+    return [
+        base64.b64decode(data).decode("utf-8")
+        for data in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    ]
+
+
+def test_report_withholds_a_group_of_four_and_embeds_its_charts() -> None:
+    protocol = Protocol()
+    analysis = _inputs()
+    tables = shared_tables(analysis, protocol)
+
+    html = render_report(analysis, tables, protocol, QualityStatus.not_validated(["alpha"]), [])
+
+    charts = _charts(html)
+    assert len(charts) == 3
+    strategy_chart = charts[1]  # after the chart of what follows a failure
+    assert "switching (n = 12)" in strategy_chart
+    assert "cycling" not in strategy_chart
+    assert "&lt;5" in strategy_chart
+    assert "withheld" in html
+    assert "not validated" in html
+    assert "http://" not in html and "https://" not in html
+
+
+def test_headline_artifact_shows_small_counts_masked_and_estimates_withheld() -> None:
+    protocol = Protocol()
+    tables = shared_tables(_inputs(), protocol)
+
+    rows = {row["group"]: row for row in headline_rows(tables)}
+    markdown = summary_markdown(
+        tables, protocol=protocol, report="out/x/report.html", quality=QualityStatus("passed")
+    )
+
+    assert rows["cycling"]["courses"] == "<5"
+    assert rows["cycling"]["retention at 9 months"] == "withheld"
+    assert rows["switching"]["courses"] == "12"
+    assert "| cycling | <5 | withheld | withheld |" in markdown
+    assert "Cox model not estimated: fewer than 5 courses after cycling" in markdown
