@@ -1,7 +1,8 @@
 """The expected marts for a simulated patient, read off its generated course sequence.
 
-Courses are generated in start order with no ambiguous readings (see `cohort`), so the next
-treatment after a failure is simply the following course when it starts within the window.
+Courses are generated in strictly increasing start order with no ambiguous readings (see
+`cohort`), so the next treatment after a failure is simply the following course when it starts
+within the window, a course's line number is its position and its prior lines the courses before.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ ADVANCED_COURSE_COLUMNS = (
     "start_date",
     "end_date",
     "status",
+    "n_prescriptions",
+    "line_number",
 )
 JAKI_COURSE_COLUMNS = (
     "center_id",
@@ -29,6 +32,10 @@ JAKI_COURSE_COLUMNS = (
     "status",
     "stop_reason_class",
     "failure",
+    "indication",
+    "sex",
+    "age_at_start",
+    "prior_advanced_lines",
 )
 JAKI_FAILURE_COLUMNS = (
     "center_id",
@@ -40,6 +47,7 @@ JAKI_FAILURE_COLUMNS = (
     "next_ingredient",
     "next_target_class",
     "next_start_date",
+    "days_to_next",
     "retention_days",
     "retention_event",
     "censor_reason",
@@ -60,8 +68,10 @@ def advanced_course_rows(patient: Patient, center_id: str) -> list[tuple]:
             iso(c.start),
             iso(c.end),
             c.status,
+            len(c.prescriptions),
+            line,
         )
-        for c in patient.courses
+        for line, c in enumerate(patient.courses, start=1)
     ]
 
 
@@ -76,8 +86,12 @@ def jaki_course_rows(patient: Patient, center_id: str, protocol: Protocol) -> li
             c.status,
             c.stop_reason or "",
             _is_failure(c, protocol),
+            patient.indication,
+            patient.sex,
+            _completed_years(patient.birth, c.start),
+            prior,
         )
-        for c in patient.courses
+        for prior, c in enumerate(patient.courses)
         if c.target_class == "JAKi"
     ]
 
@@ -96,7 +110,7 @@ def jaki_failure_rows(
         )
         head = (center_id, patient.local_id, course.ingredient, iso(course.end), course.stop_reason)
         if not in_window:
-            rows.append((*head, "none", "", "", "", "", "", ""))
+            rows.append((*head, "none", "", "", "", "", "", "", ""))
             continue
         days, event, censor = _retention(following, patient, cut)
         rows.append(
@@ -106,12 +120,18 @@ def jaki_failure_rows(
                 following.ingredient,
                 following.target_class,
                 iso(following.start),
+                following.start - course.end,
                 days,
                 event,
                 censor,
             )
         )
     return rows
+
+
+def _completed_years(birth: int, day: int) -> int:
+    born, on = date.fromordinal(birth), date.fromordinal(day)
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def _is_failure(course: Course, protocol: Protocol) -> bool:
