@@ -81,13 +81,7 @@ class Protocol:
         """Defaults, overridden by a YAML mapping of parameter names when a file is given."""
         if path is None:
             return cls()
-        overrides = _read_yaml_mapping(path)
-        known = {f.name for f in dataclasses.fields(cls)}
-        for key in overrides:
-            if key not in known:
-                raise ConfigError(
-                    f"{path}: unknown protocol parameter {key!r}; known: {sorted(known)}"
-                )
+        overrides = read_parameter_overrides(path, cls, "protocol parameter")
         for key in ("failure_reasons", "retention_months"):
             if isinstance(overrides.get(key), list):
                 overrides[key] = tuple(overrides[key])
@@ -176,6 +170,16 @@ def _check_type(name: str, value: Any, default: Any) -> None:
     expected = (int, float) if isinstance(default, float) else (type(default),)
     if type(value) not in expected:
         raise ConfigError(f"protocol.{name} must be a {_KINDS[type(default)]}; got {value!r}")
+
+
+def read_parameter_overrides(path: Path, cls: type, kind: str) -> dict[str, Any]:
+    """A YAML mapping whose keys must all be fields of the dataclass `cls`."""
+    overrides = _read_yaml_mapping(path)
+    known = {f.name for f in dataclasses.fields(cls)}
+    for key in overrides:
+        if key not in known:
+            raise ConfigError(f"{path}: unknown {kind} {key!r}; known: {sorted(known)}")
+    return overrides
 
 
 def _read_yaml_mapping(path: Path) -> dict[str, Any]:

@@ -1,7 +1,8 @@
-"""Builds the registry database from staged extracts and publishes it in one atomic rename.
+"""Builds the registry database from staged extracts; publishing is one atomic rename.
 
-The registry is built into a new file next to the published one; readers of the published
-database never see a half-built state, and a crash leaves only a stale `.building` file behind.
+The registry is built into a new file next to the published one and renamed over it only after
+the marts passed the quality gate: readers of the published database never see a half-built or
+failing state, and a crash or a failed gate leaves only a stale `.building` file behind.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ REGISTRY_LAYERS = ("intermediate", "marts")
 @dataclass(frozen=True)
 class RegistryBuild:
     database: Path
+    building: Path
     row_counts: dict[str, int]
 
 
@@ -36,7 +38,8 @@ def build_registry(
     settings: DuckDBSettings,
     run_id: str,
 ) -> RegistryBuild:
-    """Loads every center's staged Parquet, runs the intermediate and mart models, and publishes."""
+    """Loads every center's staged Parquet and runs the intermediate and mart models into
+    `<database>.building`; `publish_registry` renames it into place."""
     building = database.with_name(database.name + ".building")
     building.unlink(missing_ok=True)
     database.parent.mkdir(parents=True, exist_ok=True)
@@ -63,5 +66,11 @@ def build_registry(
             },
         )
         db.run(con, "checkpoint")
-    os.replace(building, database)
-    return RegistryBuild(database, counts)
+    return RegistryBuild(database, building, counts)
+
+
+@task(name="publish-registry")
+def publish_registry(build: RegistryBuild) -> Path:
+    """Replaces the published database with the built one in one rename."""
+    os.replace(build.building, build.database)
+    return build.database

@@ -11,6 +11,7 @@ import duckdb
 from jakreg.config import Center
 from jakreg.errors import ConfigError
 from tasks.extract import es_his_csv, fhir_ndjson, omop_csv, registry_csv
+from tasks.extract.csv_files import CsvLayout
 
 READERS: dict[str, ModuleType] = {
     "registry_csv": registry_csv,
@@ -26,6 +27,13 @@ def load_raw(con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path) 
 
 def staging_parameters(center: Center) -> dict[str, Any]:
     return _reader(center).staging_parameters(center)
+
+
+def csv_layout(center: Center) -> CsvLayout | None:
+    """The center's files, their columns and date columns, and its date format; None for a
+    dialect that is not delimited text."""
+    layout = getattr(_reader(center), "LAYOUT", None)
+    return layout.for_center(center) if layout else None
 
 
 def _reader(center: Center) -> ModuleType:

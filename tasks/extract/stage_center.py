@@ -22,6 +22,7 @@ from tasks import database, sql_models
 from tasks.extract import dialects
 from tasks.extract.pseudonym import install_patient_key_macro, pseudonym_key
 from tasks.extract.vocabulary import load_vocabulary
+from tasks.quality.raw_copy import write_raw_copies
 
 STAGED_TABLES = (
     "stg_patients",
@@ -110,6 +111,7 @@ def stage_center(center: Center, work_dir: Path, settings: DuckDBSettings) -> St
         counts = sql_models.run_models(con, sql_models.discover([staging]), parameters)
         for table in STAGED_TABLES:
             con.table(f"staging.{table}").write_parquet(str(partial / f"{table}.parquet"))
+        write_raw_copies(con, center, partial)
         unmapped = database.fetch_value(
             con, "select coalesce(sum(n_rows), 0) from staging.stg_unmapped_terms"
         )

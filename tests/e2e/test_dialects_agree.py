@@ -30,9 +30,10 @@ def _marts(root: Path, dialect: str) -> dict[str, list[tuple]]:
     [center] = load_centers(summary.centers_file).centers
     settings = DuckDBSettings()
     staged = stage_center.fn(center, root / dialect / "work", settings)
-    database = root / dialect / "registry.duckdb"
-    build_registry.fn(database, [staged], Protocol(), settings, "test")
-    with duckdb.connect(str(database), read_only=True) as con:
+    build = build_registry.fn(
+        root / dialect / "registry.duckdb", [staged], Protocol(), settings, "t"
+    )
+    with duckdb.connect(str(build.building), read_only=True) as con:
         return {mart: sorted(con.table(f"marts.{mart}").fetchall()) for mart in MARTS}
 
 

@@ -1,0 +1,61 @@
+"""The run's Great Expectations context: suites from `expectations/`, everything else in `<work>`.
+
+A file-backed context is created under the run's work folder (`<work>/quality/gx/`): data
+sources, validation definitions and stored validation results are working files, never committed.
+Only the suites are read from the repository's `expectations/` folder, which GX reads without
+writing to it. Data Docs go to a site folder chosen per run (under the run's output folder).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import great_expectations as gx
+import yaml
+from great_expectations.data_context import FileDataContext
+
+from tasks.quality import gx_duckdb  # noqa: F401  (registers the data source type "duckdb")
+
+SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
+DOCS_SITE = "jakreg"
+
+
+def open_context(root: Path, docs_dir: Path, *, fresh: bool = False) -> FileDataContext:
+    """The file-backed context in `root/gx`; `fresh` drops the previous run's results first."""
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    config_file = root / "gx" / "great_expectations.yml"
+    if fresh:
+        for folder in ("uncommitted", "validation_definitions"):
+            shutil.rmtree(root / "gx" / folder, ignore_errors=True)
+    if not config_file.exists():
+        gx.get_context(mode="file", project_root_dir=str(root))
+    config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+    config["stores"]["expectations_store"]["store_backend"] = {
+        "class_name": "TupleFilesystemStoreBackend",
+        "base_directory": str(SUITES_DIR),
+        "suppress_store_backend_id": True,
+    }
+    config["data_docs_sites"] = {
+        DOCS_SITE: {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(docs_dir),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        }
+    }
+    config["progress_bars"] = {"globally": False}
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return gx.get_context(mode="file", project_root_dir=str(root))
+
+
+def build_data_docs(root: Path, docs_dir: Path) -> Path:
+    """Renders every validation result of the run into `docs_dir`; returns its index page."""
+    context = open_context(root, docs_dir)
+    shutil.rmtree(docs_dir, ignore_errors=True)
+    context.build_data_docs(site_names=[DOCS_SITE])
+    return docs_dir / "index.html"

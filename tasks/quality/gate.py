@@ -1,0 +1,152 @@
+"""Runs the expectation suites where the data is: in DuckDB, through Great Expectations.
+
+Per center, the raw and staging suites run on a small DuckDB file of views over that center's
+staged Parquet (and the pseudonymised raw copies), so every metric is a SQL query DuckDB answers
+by scanning Parquet; nothing is loaded into pandas. The marts suites run on the registry database
+built next to the published one, before it is renamed into place. docs/quality.md says why.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import great_expectations as gx
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context import FileDataContext
+from prefect import task
+
+from jakreg.quality import QualityThresholds
+from tasks import database
+from tasks.extract.stage_center import STAGED_TABLES, StagedExtract
+from tasks.quality.context import SUITES_DIR, open_context
+from tasks.quality.raw_copy import RAW_COPY_PREFIX
+from tasks.quality.verdict import Finding, Verdict, findings_of
+
+# Counts and a few example values; the validated tables hold no local identifiers (the raw
+# copies are pseudonymised), and suites never ask for values of key columns.
+RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 5}
+# Views a staging suite needs beyond the staged tables sit next to it as `<name>.sql`.
+STAGING_VIEWS = SUITES_DIR / "staging"
+
+
+def suite_names(layer: str) -> list[str]:
+    """Suites stored under `expectations/<layer>/`, named `<layer>[.<dialect>].<table>`."""
+    folder = SUITES_DIR / layer
+    return sorted(
+        ".".join(path.relative_to(SUITES_DIR).with_suffix("").parts)
+        for path in folder.rglob("*.json")
+    )
+
+
+@task(name="validate-center", task_run_name="validate-{extract.center_id}")
+def validate_center(
+    extract: StagedExtract,
+    dialect: str,
+    baseline_rows: dict[str, int] | None,
+    thresholds: QualityThresholds,
+    quality_dir: Path,
+    docs_dir: Path,
+    run_name: str,
+) -> Verdict:
+    """Raw and staging suites on one center's staged extract.
+
+    `baseline_rows` are the rows read per file of the center's last accepted extract; a raw table
+    may not shrink by more than `max_row_drop_share` against them.
+    """
+    gate_db = quality_dir / "databases" / f"{extract.center_id}.duckdb"
+    data_cut = _write_gate_database(gate_db, extract)
+    latest_end = data_cut + timedelta(days=thresholds.planned_end_days_after_data_cut)
+    parameters: dict[str, Any] = {
+        "latest_date": (data_cut + timedelta(days=thresholds.days_after_data_cut)).isoformat(),
+        "latest_end_date": latest_end.isoformat(),
+        "earliest_treatment_date": thresholds.earliest_treatment_date.isoformat(),
+        "earliest_birth_date": thresholds.earliest_birth_date.isoformat(),
+        "drug_mapped_warning_share": thresholds.drug_mapped_warning_share,
+        "drug_mapped_error_share": thresholds.drug_mapped_error_share,
+        "indication_known_share": thresholds.indication_known_share,
+    }
+    context = open_context(quality_dir, docs_dir)
+    findings: list[Finding] = []
+    for suite in [*suite_names(f"raw/{dialect}"), *suite_names("staging")]:
+        table = suite.rsplit(".", 1)[-1]
+        baseline = (baseline_rows or {}).get(f"{table}.csv")
+        minimum = max(1, math.ceil((baseline or 0) * (1 - thresholds.max_row_drop_share)))
+        findings += _validate(
+            context,
+            extract.center_id,
+            gate_db,
+            suite,
+            {**parameters, "min_rows": minimum},
+            run_name,
+        )
+    return Verdict(extract.center_id, tuple(findings))
+
+
+@task(name="validate-registry")
+def validate_registry(building: Path, quality_dir: Path, docs_dir: Path, run_name: str) -> Verdict:
+    """Marts suites on the registry database built next to the published one."""
+    context = open_context(quality_dir, docs_dir)
+    findings: list[Finding] = []
+    for suite in suite_names("marts"):
+        findings += _validate(context, "registry", building, suite, {}, run_name)
+    return Verdict("registry", tuple(findings))
+
+
+def _validate(
+    context: FileDataContext,
+    scope: str,
+    database_file: Path,
+    suite_name: str,
+    parameters: dict[str, Any],
+    run_name: str,
+) -> list[Finding]:
+    """One suite on the table it is named for; the result is stored for the run's Data Docs."""
+    source = context.data_sources.add_or_update_duckdb(
+        name=scope,
+        connection_string=f"duckdb:///{database_file}",
+        kwargs={"connect_args": {"read_only": True}},
+    )
+    schema, table = suite_name.split(".")[0], suite_name.rsplit(".", 1)[-1]
+    asset = source.add_table_asset(name=table, table_name=table, schema_name=schema)
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(
+            name=f"{scope}.{suite_name}",
+            data=asset.add_batch_definition_whole_table("whole table"),
+            suite=context.suites.get(suite_name),
+        )
+    )
+    result = definition.run(
+        expectation_parameters=parameters,
+        result_format=RESULT_FORMAT,
+        run_id=RunIdentifier(run_name=run_name),
+    )
+    return findings_of(suite_name, result)
+
+
+def _write_gate_database(path: Path, extract: StagedExtract) -> date:
+    """Views `raw.<table>`, `staging.<table>` over the extract's Parquet; returns its data cut."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    with duckdb.connect(str(path)) as con:
+        database.run(con, "create schema raw")
+        database.run(con, "create schema staging")
+        for parquet in sorted(extract.folder.glob(f"{RAW_COPY_PREFIX}*.parquet")):
+            table = parquet.stem.removeprefix(RAW_COPY_PREFIX)
+            _create_view(con, f"raw.{table}", parquet)
+        for table in STAGED_TABLES:
+            _create_view(con, f"staging.{table}", extract.parquet(table))
+        for view in sorted(STAGING_VIEWS.glob("*.sql")):
+            database.run(
+                con,
+                f"create view staging.{view.stem} as\n{view.read_text(encoding='utf-8')}",
+            )
+        return database.fetch_value(con, "select data_cut_date from staging.stg_extract")
+
+
+def _create_view(con: duckdb.DuckDBPyConnection, name: str, parquet: Path) -> None:
+    literal = "'" + str(parquet).replace("'", "''") + "'"
+    database.run(con, f"create view {name} as select * from read_parquet({literal})")

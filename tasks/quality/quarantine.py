@@ -1,0 +1,190 @@
+"""The gate in the flow: which extract of a center goes into the registry, and when to publish.
+
+A center's new extract goes in when it passes (warnings are reported); when it fails an
+error-level expectation, or cannot be staged at all, the center is quarantined and its last
+accepted extract goes in instead (or nothing, when it has none). The registry is published only
+when its marts pass.
+
+The gate's decision is recorded next to each staged extract (`gate.json`: status and rows read),
+so the next run knows the center's last accepted extract without asking the registry: its rows
+are the baseline of the row-count expectation, and its Parquet replaces a quarantined extract.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from prefect.artifacts import create_markdown_artifact
+
+from jakreg.config import Center
+from jakreg.errors import JakregError
+from jakreg.quality import QualityThresholds
+from jakreg.quality_status import CenterQuality, QualityStatus
+from tasks.extract.stage_center import StagedExtract
+from tasks.quality.context import build_data_docs, open_context
+from tasks.quality.gate import validate_center, validate_registry
+from tasks.quality.report import markdown_report
+from tasks.quality.verdict import ERROR, FAILED, PASSED, WARNED, WARNING, Finding, Verdict
+
+GATE_FILE = "gate.json"
+NOT_STAGED = "the newest extract could not be staged"
+REGISTRY = "registry"
+
+
+class RegistryGateError(JakregError):
+    """The built registry failed an error-level expectation; the published one is unchanged."""
+
+    exit_code = 3
+
+    def __init__(self, verdict: Verdict, building: Path, data_docs: Path) -> None:
+        failures = "; ".join(f.describe() for f in verdict.by_level(ERROR))
+        super().__init__(
+            f"the registry was not published: its marts failed the quality gate ({failures}); "
+            f"the built database is kept at {building} and the report is {data_docs}"
+        )
+
+
+@dataclass(frozen=True)
+class CenterDecision:
+    center_id: str
+    status: str
+    accepted: StagedExtract | None
+    problem: str | None
+    warnings: tuple[Finding, ...] = ()
+    verdict: Verdict | None = None
+
+
+@dataclass
+class QualityGate:
+    """The run's gate: where its GX context and Data Docs live, its thresholds and verdicts."""
+
+    work_dir: Path
+    docs_dir: Path
+    thresholds: QualityThresholds
+    run_name: str
+    verdicts: dict[str, Verdict | str]
+
+    @classmethod
+    def start(
+        cls, work_dir: Path, docs_dir: Path, thresholds: QualityThresholds, run_name: str
+    ) -> QualityGate:
+        """A gate with the previous run's validation results cleared from the context."""
+        gate = cls(Path(work_dir), Path(docs_dir), thresholds, run_name, {})
+        open_context(gate.quality_dir, gate.docs_dir, fresh=True)
+        return gate
+
+    @property
+    def quality_dir(self) -> Path:
+        return self.work_dir / "quality"
+
+    def check_center(self, center: Center, extract: StagedExtract) -> CenterDecision:
+        """Validates a newly staged extract and decides which of the center's extracts goes in."""
+        previous = last_accepted_extract(self.work_dir, center.id, before=extract.extract_date)
+        verdict = validate_center(
+            extract,
+            center.dialect,
+            previous.rows_read if previous else None,
+            self.thresholds,
+            self.quality_dir,
+            self.docs_dir,
+            self.run_name,
+        )
+        record_verdict(extract, verdict)
+        self.verdicts[center.id] = verdict
+        warnings = tuple(verdict.by_level(WARNING))
+        if not verdict.failed:
+            return CenterDecision(center.id, verdict.status, extract, None, warnings, verdict)
+        errors = "; ".join(f.describe() for f in verdict.by_level(ERROR))
+        return self._quarantine(center.id, previous, f"extract {extract.extract_date}: {errors}")
+
+    def not_staged(self, center: Center, problem: str) -> CenterDecision:
+        """A center whose newest extract could not be read: its last accepted one goes in."""
+        self.verdicts[center.id] = NOT_STAGED
+        return self._quarantine(center.id, last_accepted_extract(self.work_dir, center.id), problem)
+
+    def check_registry(self, building: Path) -> Verdict:
+        verdict = validate_registry(building, self.quality_dir, self.docs_dir, self.run_name)
+        self.verdicts[REGISTRY] = verdict
+        return verdict
+
+    def publish_report(self, run_folder: Path) -> Path:
+        """Builds the run's Data Docs and the `quality-gate` artifact that links them."""
+        index = build_data_docs(self.quality_dir, self.docs_dir)
+        report = markdown_report(self.verdicts, index)
+        (run_folder / "quality_gate.md").write_text(report, encoding="utf-8")
+        create_markdown_artifact(key="quality-gate", markdown=report)
+        return index
+
+    def status(self, run_folder: Path) -> QualityStatus:
+        """The gate's outcome as the run's report shows it, Data Docs relative to the run."""
+        levels = {PASSED: "passed", WARNED: "warnings", FAILED: "quarantined"}
+        centers = []
+        for scope, verdict in sorted(self.verdicts.items()):
+            if scope == REGISTRY:
+                continue
+            if isinstance(verdict, str):
+                centers.append(CenterQuality(scope, "quarantined", (verdict,)))
+            else:
+                findings = tuple(f.describe() for f in verdict.findings)
+                centers.append(CenterQuality(scope, levels[verdict.status], findings))
+        registry = self.verdicts.get(REGISTRY)
+        if any(c.level == "quarantined" for c in centers):
+            level = "failed"
+        elif any(c.level == "warnings" for c in centers) or (
+            isinstance(registry, Verdict) and registry.findings
+        ):
+            level = "warnings"
+        else:
+            level = "passed"
+        docs = (self.docs_dir / "index.html").relative_to(run_folder)
+        return QualityStatus(level, tuple(centers), str(docs))
+
+    @staticmethod
+    def _quarantine(center_id: str, previous: StagedExtract | None, problem: str) -> CenterDecision:
+        if previous:
+            problem += f"; quarantined, its extract {previous.extract_date} is kept"
+        else:
+            problem += "; quarantined, and it has no earlier accepted extract: left out"
+        return CenterDecision(center_id, FAILED, previous, problem)
+
+
+def record_verdict(extract: StagedExtract, verdict: Verdict) -> None:
+    """Writes the gate's status for this staged extract, with what is needed to reuse it."""
+    (extract.folder / GATE_FILE).write_text(
+        json.dumps(
+            {
+                "status": verdict.status,
+                "extract_date": extract.extract_date,
+                "rows_read": extract.rows_read,
+                "rows_staged": extract.rows_staged,
+                "unmapped_rows": extract.unmapped_rows,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+
+
+def last_accepted_extract(
+    work_dir: Path, center_id: str, before: str = "9999-12-31"
+) -> StagedExtract | None:
+    """The newest staged extract of the center older than `before` that the gate accepted."""
+    center_dir = work_dir / "staged" / center_id
+    candidates = (
+        sorted(center_dir.glob(f"*/{GATE_FILE}"), reverse=True) if center_dir.is_dir() else []
+    )
+    for gate_file in candidates:
+        record = json.loads(gate_file.read_text(encoding="utf-8"))
+        if record["extract_date"] < before and record["status"] != FAILED:
+            return StagedExtract(
+                center_id,
+                record["extract_date"],
+                gate_file.parent,
+                record["rows_read"],
+                record["rows_staged"],
+                record["unmapped_rows"],
+            )
+    return None

@@ -1,0 +1,54 @@
+"""The gate's outcome in words: a markdown summary for the run, a table for the terminal.
+
+Both list each center's status and the expectations that did not pass, with row counts and
+example values (never identifiers: see tasks/quality/raw_copy.py), and point at the Data Docs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tasks.quality.verdict import ERROR, WARNING, Verdict
+
+
+def markdown_report(verdicts: dict[str, Verdict | str], data_docs: Path) -> str:
+    """A markdown table of every center and the registry, then each finding."""
+    lines = [
+        "# Data-quality gate",
+        "",
+        f"Data Docs: [{data_docs}]({data_docs.resolve().as_uri()})",
+        "",
+        "| scope | status | errors | warnings |",
+        "|---|---|---|---|",
+    ]
+    for scope, verdict in verdicts.items():
+        status, errors, warnings = _counts(verdict)
+        lines.append(f"| {scope} | {status} | {errors} | {warnings} |")
+    lines.append("")
+    for scope, verdict in verdicts.items():
+        if isinstance(verdict, Verdict) and verdict.findings:
+            lines.append(f"## {scope}")
+            lines.extend(f"- {finding.describe()}" for finding in verdict.findings)
+            lines.append("")
+    return "\n".join(lines)
+
+
+def text_table(verdicts: dict[str, Verdict | str]) -> str:
+    """`scope  status  errors  warnings`, one line each, then the findings indented."""
+    rows = [("scope", "status", "errors", "warnings")]
+    rows += [(scope, *map(str, _counts(verdict))) for scope, verdict in verdicts.items()]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    ]
+    for scope, verdict in verdicts.items():
+        if isinstance(verdict, Verdict):
+            lines.extend(f"  {scope}: {finding.describe()}" for finding in verdict.findings)
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _counts(verdict: Verdict | str) -> tuple[str, int | str, int | str]:
+    if isinstance(verdict, str):
+        return verdict, "-", "-"
+    return verdict.status, len(verdict.by_level(ERROR)), len(verdict.by_level(WARNING))

@@ -1,0 +1,102 @@
+"""What the gate decided for a center or the registry, read off Great Expectations results.
+
+An expectation's GX `severity` is its level: `critical` is an error (the center's new extract is
+quarantined, or the registry is not published), `warning` is published but reported. An
+expectation that GX could not evaluate counts as an error: a check that did not run did not pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ERROR = "error"
+WARNING = "warning"
+PASSED, WARNED, FAILED = "passed", "warned", "failed"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One expectation that did not pass, in words a data manager can act on."""
+
+    suite: str
+    expectation: str
+    level: str
+    rows: int | None
+    observed: str | None
+    examples: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        parts = [f"[{self.level}] {self.suite}: {self.expectation}"]
+        if self.rows is not None:
+            parts.append(f"{self.rows} row(s)")
+        if self.observed is not None:
+            parts.append(f"observed {self.observed}")
+        if self.examples:
+            parts.append(f"e.g. {', '.join(self.examples)}")
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The gate's outcome for one scope: a center id, or `registry` for the marts."""
+
+    scope: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def status(self) -> str:
+        if any(f.level == ERROR for f in self.findings):
+            return FAILED
+        return WARNED if self.findings else PASSED
+
+    @property
+    def failed(self) -> bool:
+        return self.status == FAILED
+
+    def by_level(self, level: str) -> list[Finding]:
+        return [f for f in self.findings if f.level == level]
+
+
+def findings_of(suite: str, validation_result: Any) -> list[Finding]:
+    """The expectations of one GX validation result that failed or could not be evaluated."""
+    findings = []
+    for result in validation_result.results:
+        config = result.expectation_config
+        problems = _exception_messages(result.exception_info or {})
+        if result.success and not problems:
+            continue
+        outcome = result.result or {}
+        level = ERROR if problems or config.severity.value == "critical" else WARNING
+        rows = outcome.get("unexpected_count")
+        observed = outcome.get("observed_value")
+        if config.type == "unexpected_rows_expectation":
+            rows, observed = observed, None
+        if problems:
+            observed = f"not evaluated: {problems[0]}"
+        findings.append(
+            Finding(
+                suite=suite,
+                expectation=config.description or _name(config),
+                level=level,
+                rows=rows,
+                observed=None if observed is None else str(observed),
+                examples=tuple(
+                    dict.fromkeys(str(v) for v in outcome.get("partial_unexpected_list") or [])
+                ),
+            )
+        )
+    return findings
+
+
+def _exception_messages(info: dict) -> list[str]:
+    """GX nests exception details by metric, or not at all for an expectation-level error."""
+    entries = [info, *(v for v in info.values() if isinstance(v, dict))]
+    return [str(e.get("exception_message")) for e in entries if e.get("raised_exception")]
+
+
+def _name(config: Any) -> str:
+    columns = [
+        str(config.kwargs[k]) for k in ("column", "column_A", "column_B") if k in config.kwargs
+    ]
+    return f"{config.type}({', '.join(columns)})"
