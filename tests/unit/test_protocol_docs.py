@@ -42,6 +42,15 @@ def test_every_protocol_section_the_code_links_to_exists() -> None:
 
 
 def test_every_file_the_protocol_names_exists() -> None:
-    named = set(re.findall(r"`((?:sql|tasks|vocabulary)/[a-z0-9_/.]+)`", DOC))
+    named = set(re.findall(r"`((?:sql|tasks|tests|vocabulary)/[a-z0-9_/.]+)`", DOC))
     assert "sql/intermediate/int_treatment_courses.sql" in named
     assert [n for n in named if not (ROOT / n).exists()] == []
+
+
+def test_every_test_the_protocol_cites_exists() -> None:
+    cited = set(re.findall(r"`(test_[a-z0-9_]+)`", DOC))
+    defined = set()
+    for path in ROOT.glob("tests/unit/test_protocol_*.py"):
+        defined |= set(re.findall(r"^def (test_[a-z0-9_]+)", path.read_text(), re.MULTILINE))
+    assert cited
+    assert cited <= defined
