@@ -1,23 +1,28 @@
-"""`registry-refresh`: stage every center concurrently, gate, build, gate and publish, analyse.
+"""`registry-refresh`: load every center concurrently, gate, build, gate and publish, analyse.
 
-A center whose extract cannot be staged, or fails an error-level expectation of the quality gate,
-is reported and quarantined: its last accepted extract is used instead, or it is left out when it
-has none; the others go on. The registry is published only when its marts pass the gate. The run
-ends Completed when every center staged, and Failed (with the centers named) when any did not, after
-the registry has been built from those that did.
+A center whose newest extract is unchanged since it was staged is not staged again. A center whose
+newest extract cannot be staged, or fails an error-level expectation of the quality gate, is
+reported and quarantined: its last accepted extract is used instead, or it is left out when it has
+none; the others go on. The registry is published only when its marts pass the gate. The run ends
+Completed when every center's newest extract is in the registry, and Failed, naming the centers,
+when any is not, after the registry has been built from the others.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
+from prefect.states import Failed, State
 
+from flows.run_policy import BUILD_TIMEOUT_SECONDS, CENTER_TIMEOUT_SECONDS, with_policy
 from jakreg.config import Protocol, load_centers
 from jakreg.errors import JakregError
+from jakreg.layout import RegistryLayout
 from jakreg.quality import QualityThresholds
 from jakreg.settings import DuckDBSettings
 from jakreg.stage_timings import StageTimings
@@ -25,9 +30,10 @@ from tasks.analysis.artifacts import publish_artifacts
 from tasks.analysis.report import write_report
 from tasks.analysis.run_folder import create_run_folder, point_latest
 from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
+from tasks.atomic_files import clean_leftovers
 from tasks.build_registry import build_registry, publish_registry
+from tasks.extract.incremental import CenterLoad, load_center, record_loads
 from tasks.extract.pseudonym import pseudonym_key
-from tasks.extract.stage_center import stage_center
 from tasks.quality.quarantine import QualityGate, RegistryGateError
 
 
@@ -35,6 +41,8 @@ from tasks.quality.quarantine import QualityGate, RegistryGateError
 class RefreshResult:
     database: Path
     out_dir: Path
+    run_id: str
+    loads: list[CenterLoad] = field(default_factory=list)
     staged_centers: list[str] = field(default_factory=list)
     failed_centers: dict[str, str] = field(default_factory=dict)
     mart_rows: dict[str, int] = field(default_factory=dict)
@@ -48,6 +56,18 @@ class NoCenterStagedError(JakregError):
     exit_code = 3
 
 
+class CentersNotRefreshedError(JakregError):
+    """The registry was built and published, but some centers' newest extracts are not in it.
+
+    Raised by a direct call of the flow; `result` holds what the run did."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, result: RefreshResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
 @flow(name="registry-refresh")
 def registry_refresh(
     centers_file: Path,
@@ -56,7 +76,7 @@ def registry_refresh(
     protocol_file: Path | None = None,
     work_dir: Path | None = None,
     quality_file: Path | None = None,
-) -> RefreshResult:
+) -> RefreshResult | State:
     """Refreshes the registry from each center's newest extract and writes the run's outputs into
     a new dated folder under `out_dir`, then points `out_dir/latest` at it."""
     logger = get_run_logger()
@@ -64,24 +84,25 @@ def registry_refresh(
     thresholds = QualityThresholds.load(quality_file)
     centers = load_centers(Path(centers_file))
     pseudonym_key()  # fail before any work when the secret is missing
-    database = Path(database).resolve()
-    work_dir = Path(work_dir) if work_dir else database.with_name(database.stem + ".work")
+    layout = RegistryLayout.for_database(Path(database), work_dir)
     settings = DuckDBSettings.from_environment()
-    result = RefreshResult(database, Path(out_dir))
+    run_id = str(flow_run.id or uuid.uuid4())
+    result = RefreshResult(layout.database, Path(out_dir), run_id)
+    clean_leftovers(layout.work_dir)
 
-    run_id = str(flow_run.id or "local")
     run_folder = create_run_folder(Path(out_dir), run_id)
-    gate = QualityGate.start(work_dir, run_folder / "data_docs", thresholds, run_id)
+    gate = QualityGate.start(layout.work_dir, run_folder / "data_docs", thresholds, run_id)
     with result.timings.measure("stage-centers") as timing:
-        futures = {c.id: stage_center.submit(c, work_dir, settings) for c in centers.centers}
-        staged = {}
-        for center_id, future in futures.items():
-            try:
-                staged[center_id] = future.result()
-                result.staged_centers.append(center_id)
-            except JakregError as err:
-                result.failed_centers[center_id] = str(err)
-                logger.error("center %s not staged: %s", center_id, err)
+        load = with_policy(load_center, CENTER_TIMEOUT_SECONDS)
+        futures = [load.submit(center, layout, settings) for center in centers.centers]
+        result.loads = [future.result() for future in futures]
+        record_loads(layout.manifest, result.loads, run_id)
+        staged = {c.center_id: c.staged for c in result.loads if c.staged is not None}
+        for center in result.loads:
+            if center.error:
+                result.failed_centers[center.center_id] = center.error
+            else:
+                result.staged_centers.append(center.center_id)
         timing.rows_in = sum(extract.total_rows_read for extract in staged.values())
         timing.rows_out = sum(extract.total_rows_staged for extract in staged.values())
 
@@ -104,7 +125,9 @@ def registry_refresh(
             raise NoCenterStagedError("no center could be staged; see the errors above")
 
     with result.timings.measure("build-registry") as timing:
-        build = build_registry(database, accepted, protocol, settings, run_id)
+        build = with_policy(build_registry, BUILD_TIMEOUT_SECONDS)(
+            layout.database, accepted, protocol, settings, run_id
+        )
         registry = gate.check_registry(build.building)
         result.data_docs = gate.publish_report(run_folder)
         if registry.failed:
@@ -114,7 +137,7 @@ def registry_refresh(
         timing.rows_in = sum(extract.total_rows_staged for extract in accepted)
         timing.rows_out = sum(result.mart_rows.values())
     with result.timings.measure("analysis") as timing:
-        inputs = load_analysis_inputs(database)
+        inputs = load_analysis_inputs(layout.database)
         tables = write_analysis_tables(inputs, run_folder, protocol)
         quality = gate.status(run_folder)
         failed = sorted(result.failed_centers)
@@ -124,5 +147,20 @@ def registry_refresh(
         result.run_folder = run_folder
         timing.rows_in = len(inputs.failures) + len(inputs.jaki_courses)
         timing.rows_out = sum(len(table) for table in dataclasses.astuple(tables))
-    logger.info("registry published at %s; marts %s", database, result.mart_rows)
+    logger.info("registry published at %s; marts %s", layout.database, result.mart_rows)
+    if result.failed_centers:
+        line = _failure_line(result, {e.center_id: e.extract_date for e in accepted})
+        return Failed(message=line, data=CentersNotRefreshedError(line, result))
     return result
+
+
+def _failure_line(result: RefreshResult, in_registry: dict[str, str]) -> str:
+    """One line for the UI: which centers were not refreshed and what the registry kept."""
+    parts = [
+        f"{center} (kept extract {in_registry[center]})"
+        if center in in_registry
+        else f"{center} (left out)"
+        for center in result.failed_centers
+    ]
+    total = len(result.loads)
+    return f"{len(parts)} of {total} centers not refreshed: {', '.join(parts)}"

@@ -98,11 +98,15 @@ def _simulate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     # A bad protocol file stops here, before a flow run starts; the flow loads it again.
     Protocol.load(args.protocol)
+    from flows.registry_refresh import CentersNotRefreshedError
     from flows.task_runners import configured_registry_refresh
 
     runner = RunnerSettings.from_environment(args.task_runner, args.dask_address)
     registry_refresh = configured_registry_refresh(runner, DuckDBSettings.from_environment())
-    result = registry_refresh(args.centers, args.db, args.out, args.protocol)
+    try:
+        result = registry_refresh(args.centers, args.db, args.out, args.protocol)
+    except CentersNotRefreshedError as err:
+        result = err.result
     summary_path = result.run_folder / "retention_summary.csv"
     print(f"registry: {result.database}")
     print(f"outputs: {result.run_folder} (also {Path(args.out) / 'latest'})")

@@ -15,6 +15,7 @@ from pathlib import Path
 from prefect import task
 
 from jakreg.config import Protocol
+from jakreg.faults import fault_point
 from jakreg.settings import DuckDBSettings
 from tasks import database as db
 from tasks import sql_models
@@ -52,6 +53,7 @@ def build_registry(
                 "select * from read_parquet($files, union_by_name = true)",
                 {"files": [str(extract.parquet(table)) for extract in staged]},
             )
+        fault_point("model")
         models = sql_models.discover([sql_models.SQL_DIR / layer for layer in REGISTRY_LAYERS])
         counts = sql_models.run_models(con, models, protocol.sql_parameters())
         db.run(con, "create schema meta")

@@ -2,24 +2,30 @@
 
 Runs in its own in-memory DuckDB, so centers stage concurrently and a worker needs no access to
 the registry database. Local identifiers exist only in that in-memory database; the Parquet files
-carry pseudonymous keys. Files are written to a temporary folder and renamed into place, so a
-crash never leaves a half-written staged extract.
+carry pseudonymous keys. Files and `staged.json` (what was staged, from which file hashes) are
+written to a `.partial` folder and renamed into place, so a staged extract folder exists only
+when complete: it is the proof `tasks/extract/incremental.py` relies on to skip unchanged extracts.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from prefect import task
 
 from jakreg.config import Center
 from jakreg.errors import CenterDataError
+from jakreg.faults import fault_point
 from jakreg.settings import DuckDBSettings
 from tasks import database, sql_models
+from tasks.atomic_files import replace_folder
 from tasks.extract import dialects
+from tasks.extract.manifest import ExtractFingerprint, fingerprint_extract
 from tasks.extract.pseudonym import install_patient_key_macro, pseudonym_key
 from tasks.extract.vocabulary import load_vocabulary
 from tasks.quality.raw_copy import write_raw_copies
@@ -33,6 +39,7 @@ STAGED_TABLES = (
 )
 CENTER_TABLES = ("patients", "diagnoses", "prescriptions", "extract")
 EXTRACT_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+STAGED_RECORD = "staged.json"
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,8 @@ class StagedExtract:
     rows_read: dict[str, int]
     rows_staged: dict[str, int]
     unmapped_rows: int
+    extract_digest: str
+    rows_rejected: dict[str, int] = field(default_factory=dict)
 
     def parquet(self, table: str) -> Path:
         return self.folder / f"{table}.parquet"
@@ -58,6 +67,20 @@ class StagedExtract:
         """Rows of the staged patients, diagnoses and prescriptions."""
         tables = ("stg_patients", "stg_diagnoses", "stg_prescriptions")
         return sum(self.rows_staged[table] for table in tables)
+
+    def save(self, folder: Path) -> None:
+        """Writes `staged.json` into `folder` (the record travels with the Parquet files)."""
+        record = {k: v for k, v in dataclasses.asdict(self).items() if k != "folder"}
+        (folder / STAGED_RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
+
+    @classmethod
+    def read(cls, folder: Path) -> StagedExtract | None:
+        """The staged extract in `folder`, or None when there is none (or it is incomplete)."""
+        try:
+            record = json.loads((folder / STAGED_RECORD).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        return cls(folder=folder, **record)
 
 
 def newest_extract(center: Center) -> Path:
@@ -83,9 +106,16 @@ def newest_extract(center: Center) -> Path:
 
 
 @task(name="stage-center", task_run_name="stage-{center.id}")
-def stage_center(center: Center, work_dir: Path, settings: DuckDBSettings) -> StagedExtract:
-    """Reads, stages and pseudonymises one center's newest extract into Parquet."""
-    extract_dir = newest_extract(center)
+def stage_center(
+    center: Center,
+    work_dir: Path,
+    settings: DuckDBSettings,
+    extract: ExtractFingerprint | None = None,
+) -> StagedExtract:
+    """Reads, stages and pseudonymises one center's extract (by default its newest) into Parquet
+    under `<work_dir>/staged/<center>/<extract date>/`."""
+    extract = extract or fingerprint_extract(center.id, newest_extract(center))
+    extract_dir = extract.folder
     target = work_dir / "staged" / center.id / extract_dir.name
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
@@ -111,17 +141,20 @@ def stage_center(center: Center, work_dir: Path, settings: DuckDBSettings) -> St
         counts = sql_models.run_models(con, sql_models.discover([staging]), parameters)
         for table in STAGED_TABLES:
             con.table(f"staging.{table}").write_parquet(str(partial / f"{table}.parquet"))
+            fault_point("stage")
         write_raw_copies(con, center, partial)
         unmapped = database.fetch_value(
             con, "select coalesce(sum(n_rows), 0) from staging.stg_unmapped_terms"
         )
-    shutil.rmtree(target, ignore_errors=True)
-    partial.rename(target)
-    return StagedExtract(
+    staged = StagedExtract(
         center.id,
         extract_dir.name,
         target,
         rows_read,
         {table.removeprefix("staging."): n for table, n in counts.items()},
         int(unmapped),
+        extract.digest,
     )
+    staged.save(partial)
+    replace_folder(partial, target)
+    return staged

@@ -179,12 +179,5 @@ def last_accepted_extract(
     for gate_file in candidates:
         record = json.loads(gate_file.read_text(encoding="utf-8"))
         if record["extract_date"] < before and record["status"] != FAILED:
-            return StagedExtract(
-                center_id,
-                record["extract_date"],
-                gate_file.parent,
-                record["rows_read"],
-                record["rows_staged"],
-                record["unmapped_rows"],
-            )
+            return StagedExtract.read(gate_file.parent)
     return None

@@ -1,0 +1,99 @@
+"""Loads one center incrementally: stage its newest extract only when its files changed.
+
+The newest extract's files are hashed. When a staged extract of the same date exists whose
+`staged.json` records the same digest, its Parquet files are reused: the extract was loaded before
+and nothing changed. Otherwise the extract is staged again (a re-sent, corrected dump under an old
+date is caught by its hashes). When staging fails on the center's data, the failure is returned,
+not raised: the quality gate then puts the center's last accepted extract in the registry
+(`tasks/quality/quarantine.py`); the staged folder of a failed extract is never replaced, so a
+corrected dump that turns out broken leaves the earlier good one of the same date in place. Every
+outcome is recorded in the load manifest, file by file, by the flow (one writer, whichever task
+runner staged).
+
+Files that change while a run is hashing and staging them are staged as read; their hashes differ
+on the next run, which stages them again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from prefect import get_run_logger, task
+
+from jakreg.config import Center
+from jakreg.errors import CenterDataError
+from jakreg.layout import RegistryLayout
+from jakreg.settings import DuckDBSettings
+from tasks.extract.manifest import (
+    FAILED,
+    LOADED,
+    UNCHANGED,
+    ExtractFingerprint,
+    JsonLines,
+    fingerprint_extract,
+    load_records,
+)
+from tasks.extract.stage_center import StagedExtract, newest_extract, stage_center
+
+
+@dataclass(frozen=True)
+class CenterLoad:
+    """What a run did with one center: its newest extract's files and, unless it failed, the
+    staged extract made (or reused) from them."""
+
+    center_id: str
+    status: str
+    staged: StagedExtract | None
+    error: str | None
+    seconds: float
+    fingerprint: ExtractFingerprint | None
+
+
+def reusable_staged(staged_dir: Path, fingerprint: ExtractFingerprint) -> StagedExtract | None:
+    """The staged extract of this date when it was staged from exactly these files."""
+    staged = StagedExtract.read(staged_dir / fingerprint.center_id / fingerprint.extract_date)
+    if staged is None or staged.extract_digest != fingerprint.digest:
+        return None
+    return staged
+
+
+@task(name="load-center", task_run_name="load-{center.id}")
+def load_center(center: Center, layout: RegistryLayout, settings: DuckDBSettings) -> CenterLoad:
+    """Reuses or stages one center's newest extract; data errors are returned, never raised.
+
+    Other errors (a full disk, an unreadable share) are raised, so the flow can retry them.
+    """
+    logger = get_run_logger()
+    started = time.monotonic()
+    fingerprint = None
+    try:
+        fingerprint = fingerprint_extract(center.id, newest_extract(center))
+        staged = reusable_staged(layout.staged_dir, fingerprint)
+        status = UNCHANGED
+        if staged is None:
+            staged = stage_center(center, layout.work_dir, settings, fingerprint)
+            status = LOADED
+    except CenterDataError as err:
+        logger.error("center %s: newest extract not loaded: %s", center.id, err)
+        seconds = time.monotonic() - started
+        return CenterLoad(center.id, FAILED, None, str(err), seconds, fingerprint)
+    logger.info("center %s: extract %s %s", center.id, fingerprint.extract_date, status)
+    return CenterLoad(center.id, status, staged, None, time.monotonic() - started, fingerprint)
+
+
+def record_loads(manifest: Path, loads: list[CenterLoad], run_id: str) -> None:
+    """Appends every file of every extract the run looked at to the load manifest."""
+    records = []
+    for load in loads:
+        if load.fingerprint is None:
+            continue  # no extract folder, so no file to record; the run's failure line names it
+        if load.status == FAILED:
+            records += load_records(load.fingerprint, FAILED, run_id, error=load.error)
+        else:
+            staged = load.staged
+            records += load_records(
+                load.fingerprint, load.status, run_id, staged.rows_read, staged.rows_rejected
+            )
+    JsonLines(manifest).append(records)

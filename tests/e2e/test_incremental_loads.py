@@ -1,0 +1,127 @@
+"""Incremental loads through the real flow: unchanged extracts are reused, changed ones restaged,
+and a center whose new extract is broken keeps its last good one."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+import duckdb
+import pytest
+from prefect import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+from flows.registry_refresh import registry_refresh
+from jakreg.layout import RegistryLayout
+from jakreg.simulate import simulate
+from tasks.extract.manifest import JsonLines
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> Path:
+    """A two-center cohort refreshed once; tests work on copies of it."""
+    root = tmp_path_factory.mktemp("incremental")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JAKREG_PSEUDONYM_KEY", "test-key-not-secret")
+        simulate(root, patients=40, centers=2, seed=11)
+        state = _refresh(root)
+    assert state.is_completed()
+    return root
+
+
+@pytest.fixture
+def registry(baseline: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "registry"
+    shutil.copytree(baseline, copy, symlinks=True)
+    return copy
+
+
+def _refresh(root: Path):
+    return registry_refresh(
+        root / "centers.yaml", root / "registry.duckdb", root / "out", return_state=True
+    )
+
+
+def _statuses(root: Path, run_id: str) -> dict[str, set[str]]:
+    """Manifest statuses by center for one run."""
+    statuses: dict[str, set[str]] = {}
+    for record in JsonLines(
+        RegistryLayout.for_database(root / "registry.duckdb").manifest
+    ).records():
+        if record["run_id"] == run_id:
+            statuses.setdefault(record["center_id"], set()).add(record["status"])
+    return statuses
+
+
+def _task_run_names(run_id: str) -> list[str]:
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[uuid.UUID(run_id)]))
+        )
+    return sorted(run.name for run in runs)
+
+
+def _prescriptions_per_center(root: Path) -> dict[str, int]:
+    with duckdb.connect(str(root / "registry.duckdb"), read_only=True) as con:
+        rows = con.sql(
+            "select center_id, count(*) from staging.stg_prescriptions group by all"
+        ).fetchall()
+    return dict(rows)
+
+
+def test_second_run_without_new_extracts_stages_nothing(registry: Path) -> None:
+    staged_files = sorted((registry / "registry.work" / "staged").rglob("*.parquet"))
+    mtimes = [p.stat().st_mtime_ns for p in staged_files]
+
+    state = _refresh(registry)
+
+    result = state.result()
+    assert state.is_completed()
+    assert _statuses(registry, result.run_id) == {
+        "valencia": {"unchanged"},
+        "sagunto": {"unchanged"},
+    }
+    names = _task_run_names(result.run_id)
+    assert {"load-sagunto", "load-valencia"} <= set(names)
+    assert not [n for n in names if n.startswith("stage-")]
+    assert [p.stat().st_mtime_ns for p in staged_files] == mtimes
+
+
+def test_changed_file_under_old_extract_date_restages_only_that_center(registry: Path) -> None:
+    before = _prescriptions_per_center(registry)
+    [extract] = (registry / "landing" / "valencia").iterdir()
+    prescriptions = extract / "prescriptions.csv"
+    lines = prescriptions.read_text(encoding="utf-8").splitlines(keepends=True)
+    prescriptions.write_text("".join(lines[:-1]), encoding="utf-8")
+
+    state = _refresh(registry)
+
+    result = state.result()
+    assert _statuses(registry, result.run_id) == {"valencia": {"loaded"}, "sagunto": {"unchanged"}}
+    assert [n for n in _task_run_names(result.run_id) if n.startswith("stage-")] == [
+        "stage-valencia"
+    ]
+    assert _prescriptions_per_center(registry) == {
+        "valencia": before["valencia"] - 1,
+        "sagunto": before["sagunto"],
+    }
+
+
+def test_center_with_broken_new_extract_keeps_its_last_good_extract(registry: Path) -> None:
+    before = _prescriptions_per_center(registry)
+    [good] = (registry / "landing" / "valencia").iterdir()
+    broken = good.with_name("2099-01-01")
+    shutil.copytree(good, broken)
+    (broken / "patients.csv").write_text("nhc;sexo\n1;F\n", encoding="utf-8")
+
+    state = _refresh(registry)
+
+    assert state.is_failed()
+    assert state.message == f"1 of 2 centers not refreshed: valencia (kept extract {good.name})"
+    result = state.result(raise_on_failure=False).result
+    assert "patients.csv" in result.failed_centers["valencia"]
+    assert _statuses(registry, result.run_id) == {"valencia": {"failed"}, "sagunto": {"unchanged"}}
+    assert _prescriptions_per_center(registry) == before
