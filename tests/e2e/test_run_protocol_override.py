@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 def test_run_uses_the_protocol_file_and_records_it_in_meta_run(
     tmp_path: Path, prefect_harness
 ) -> None:
-    summary = simulate(tmp_path / "cohort", patients=300, centers=1, seed=11)
+    summary = simulate(tmp_path / "cohort", patients=150, centers=1, seed=11)
     protocol_file = tmp_path / "protocol.yaml"
     protocol_file.write_text("next_treatment_window_days: 30\npermissible_gap_days: 60\n")
     registry = tmp_path / "registry.duckdb"

@@ -46,7 +46,7 @@ def build(
     *patients: Patient, data_cut: int = DATA_CUT, protocol: Protocol | None = None
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory registry built from the patients' staging rows with the protocol's models."""
-    con = duckdb.connect()
+    con = duckdb.connect(config={"threads": 1})  # tiny tables: threads only add overhead
     database.run(con, "create schema staging")
     database.run(
         con,
