@@ -7,7 +7,6 @@ that follow the same rules; the charts are embedded as SVG data, so the page nee
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from prefect.cache_policies import NO_CACHE
 
 from jakreg.config import Protocol
 from jakreg.quality_status import QualityStatus
-from tasks.analysis.charts import Chart, km_chart, next_steps_chart
+from tasks.analysis.charts import km_chart, next_steps_chart
 from tasks.analysis.descriptive import SECTIONS
 from tasks.analysis.inputs import AnalysisInputs
 from tasks.analysis.retention import POOLED
@@ -33,15 +32,9 @@ GROUP_BY_TITLES = {
 }
 
 
-@dataclass(frozen=True)
-class Figure:
-    title: str
-    chart: Chart
-
-    @property
-    def data_uri(self) -> str:
-        encoded = base64.b64encode(self.chart.svg.encode("utf-8")).decode("ascii")
-        return f"data:image/svg+xml;base64,{encoded}"
+def svg_data_uri(svg: str) -> str:
+    """An SVG document as a data URI for an <img>: self-contained, ids isolated per image."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
 @task(name="write-report", cache_policy=NO_CACHE)
@@ -77,21 +70,16 @@ def render_report(
     environment.filters["percent"] = percent
     environment.filters["percent_number"] = percent_number
     environment.filters["p_value"] = p_value
+    environment.filters["data_uri"] = svg_data_uri
     rows = inputs.next_treatments
     figures = {
-        "strategy": Figure(
-            "Retention by strategy",
-            km_chart(rows, "strategy", "Retention of the next treatment, by strategy", protocol),
+        "strategy": km_chart(
+            rows, "strategy", "Retention of the next treatment, by strategy", protocol
         ),
-        "next_target": Figure(
-            "Retention by target class",
-            km_chart(
-                rows, "next_target", "Retention of the next treatment, by target class", protocol
-            ),
+        "next_target": km_chart(
+            rows, "next_target", "Retention of the next treatment, by target class", protocol
         ),
-        "next_steps": Figure(
-            "What follows a JAK-inhibitor failure", next_steps_chart(inputs.failures, protocol)
-        ),
+        "next_steps": next_steps_chart(inputs.failures, protocol),
     }
     return environment.get_template("report.html.j2").render(
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
