@@ -169,10 +169,19 @@ def _read_ndjson(elements: dict[str, str]) -> str:
     )
 
 
-def _check_values(con: duckdb.DuckDBPyConnection, center: Center, spec: NdjsonFile) -> None:
-    """Every line is a resource of the file's type with readable dates and Patient references."""
+@dataclass(frozen=True)
+class _ValueCheck:
+    """A condition no line may meet, and what to tell the data manager when one does."""
+
+    element: str
+    failing: str
+    problem: str
+    hint: str
+
+
+def _value_checks(spec: NdjsonFile) -> list[_ValueCheck]:
     checks = [
-        (
+        _ValueCheck(
             "resourceType",
             f"resourceType is distinct from '{spec.resource_type}'",
             f"a line is not a {spec.resource_type} resource",
@@ -181,7 +190,7 @@ def _check_values(con: duckdb.DuckDBPyConnection, center: Center, spec: NdjsonFi
     ]
     if spec.resource_type == "Patient":
         checks.append(
-            (
+            _ValueCheck(
                 "id",
                 "nullif(trim(id), '') is null",
                 "a Patient has no id",
@@ -189,7 +198,7 @@ def _check_values(con: duckdb.DuckDBPyConnection, center: Center, spec: NdjsonFi
             )
         )
     checks.extend(
-        (
+        _ValueCheck(
             f"{element}.reference",
             f"fhir_patient_id({element}.reference) is null",
             f"{element}.reference is not a reference to a Patient",
@@ -198,7 +207,7 @@ def _check_values(con: duckdb.DuckDBPyConnection, center: Center, spec: NdjsonFi
         for element in spec.reference_elements
     )
     checks.extend(
-        (
+        _ValueCheck(
             element.replace('"', ""),
             f"nullif(trim({element}), '') is not null and fhir_date({element}) is null",
             "a value is not a FHIR date (YYYY-MM-DD) or dateTime",
@@ -206,18 +215,26 @@ def _check_values(con: duckdb.DuckDBPyConnection, center: Center, spec: NdjsonFi
         )
         for element in spec.date_elements
     )
-    for element, condition, problem, hint in checks:
-        [(bad_count, first_row)] = database.fetch_all(
-            con, f"select count(*), min(source_row) from {spec.table} where {condition}"
-        )
+    return checks
+
+
+def _check_values(con: duckdb.DuckDBPyConnection, center: Center, spec: NdjsonFile) -> None:
+    """Every line is a resource of the file's type with readable dates and Patient references;
+    all checks run in one pass over the table."""
+    checks = _value_checks(spec)
+    aggregates = ", ".join(
+        f"count_if({c.failing}), min(source_row) filter (where {c.failing})" for c in checks
+    )
+    [found] = database.fetch_all(con, f"select {aggregates} from {spec.table}")
+    for check, bad_count, first_row in zip(checks, found[::2], found[1::2], strict=True):
         if bad_count:
             raise CenterDataError(
                 center.id,
-                f"{problem} ({bad_count} line(s))",
+                f"{check.problem} ({bad_count} line(s))",
                 file=spec.name,
                 row=first_row,
-                column=element,
-                hint=hint,
+                column=check.element,
+                hint=check.hint,
             )
 
 

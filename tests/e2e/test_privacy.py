@@ -81,7 +81,7 @@ def _add_leaky_centers(cohort: Path) -> None:
     lines[4] = json.dumps(broken)
     statements.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with (leaky["registry_csv"] / "prescriptions.csv").open("a", encoding="utf-8") as handle:
-        handle.write(f"{PREFIX}99999999,Xeljanz,2020-01-01,,,{PREFIX}99999999\n")
+        handle.write(f"{PREFIX}99999999,Xeljanz,2020-01-01,,,{PREFIX}99999999\r\n")
 
 
 @pytest.fixture(scope="module")
@@ -224,6 +224,7 @@ def test_no_local_identifier_in_the_runs_logs_states_or_artifacts_in_the_prefect
 ) -> None:
     records = _api_records(run["flow_run_id"])
     assert any("leaky_csv" in log for log in records["logs"])
+    assert records["artifacts"] != []
     for kind, texts in records.items():
         assert [text for text in texts if PREFIX in text] == [], kind
 
