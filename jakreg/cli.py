@@ -1,5 +1,6 @@
 """The `jakreg` command line. Exit codes: 0 ok, 1 unexpected error, 2 configuration error,
-3 data error (no center could be loaded), 4 the run completed but some centers failed."""
+3 data error (no center could be loaded, the registry failed its quality gate, or `validate`
+found an error), 4 the run completed but some centers failed or were quarantined."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from pathlib import Path
 
 from jakreg.config import DIALECTS, Protocol
 from jakreg.errors import JakregError
+from jakreg.quality import QualityThresholds
 from jakreg.settings import TASK_RUNNERS, DuckDBSettings, RunnerSettings
 
+EXIT_DATA_ERROR = 3
 EXIT_PARTIAL = 4
 
 
@@ -74,7 +77,29 @@ def _parser() -> argparse.ArgumentParser:
         help="Dask scheduler for --task-runner dask, e.g. tcp://scheduler:8786 (default: "
         "JAKREG_DASK_ADDRESS, else a local cluster)",
     )
+    run.add_argument("--quality", type=Path, help="YAML overriding quality thresholds")
     run.set_defaults(command=_run)
+
+    validate = commands.add_parser(
+        "validate",
+        help="check the centers' newest extracts against the quality gate; publish nothing",
+        description="Stage each center's newest extract into a work folder and run the raw and "
+        "staging expectation suites, as a run would; print a pass/warn/fail table with the "
+        "failing expectations and write Data Docs to OUT. Exits 3 when a center fails.",
+    )
+    validate.add_argument("--centers", type=Path, required=True, help="centers.yaml")
+    validate.add_argument("--center", help="check only this center id")
+    validate.add_argument(
+        "--out", type=Path, default=Path("jakreg-validation"), help="Data Docs folder"
+    )
+    validate.add_argument(
+        "--work",
+        type=Path,
+        help="the registry's work folder, to compare row counts with the last accepted extracts "
+        "(default: a temporary folder, no comparison)",
+    )
+    validate.add_argument("--quality", type=Path, help="YAML overriding quality thresholds")
+    validate.set_defaults(command=_validate)
     return parser
 
 
@@ -98,24 +123,40 @@ def _simulate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     # A bad protocol file stops here, before a flow run starts; the flow loads it again.
     Protocol.load(args.protocol)
+    QualityThresholds.load(args.quality)
     from flows.registry_refresh import CentersNotRefreshedError
     from flows.task_runners import configured_registry_refresh
 
     runner = RunnerSettings.from_environment(args.task_runner, args.dask_address)
     registry_refresh = configured_registry_refresh(runner, DuckDBSettings.from_environment())
     try:
-        result = registry_refresh(args.centers, args.db, args.out, args.protocol)
+        result = registry_refresh(
+            args.centers, args.db, args.out, args.protocol, quality_file=args.quality
+        )
     except CentersNotRefreshedError as err:
         result = err.result
     summary_path = result.run_folder / "retention_summary.csv"
     print(f"registry: {result.database}")
     print(f"outputs: {result.run_folder} (also {Path(args.out) / 'latest'})")
+    print(f"data quality: {result.data_docs}")
     for table, rows in sorted(result.mart_rows.items()):
         print(f"  {table}: {rows} rows")
     _print_headline(summary_path)
     for center, reason in result.failed_centers.items():
         print(f"center {center} FAILED: {reason}", file=sys.stderr)
     return EXIT_PARTIAL if result.failed_centers else 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from tasks.quality.check_landing import check_landing
+    from tasks.quality.report import text_table
+
+    thresholds = QualityThresholds.load(args.quality)
+    verdicts, index = check_landing(args.centers, args.out, args.center, args.work, thresholds)
+    print(text_table(verdicts))
+    print(f"Data Docs: {index}")
+    failed = [c for c, v in verdicts.items() if isinstance(v, str) or v.failed]
+    return EXIT_DATA_ERROR if failed else 0
 
 
 def _print_headline(summary_path: Path) -> None:

@@ -69,20 +69,13 @@ def validate_center(
         "drug_mapped_error_share": thresholds.drug_mapped_error_share,
         "indication_known_share": thresholds.indication_known_share,
     }
-    context = open_context(quality_dir, docs_dir)
-    findings: list[Finding] = []
+    suites = {}
     for suite in [*suite_names(f"raw/{dialect}"), *suite_names("staging")]:
-        table = suite.rsplit(".", 1)[-1]
-        baseline = (baseline_rows or {}).get(f"{table}.csv")
-        minimum = max(1, math.ceil((baseline or 0) * (1 - thresholds.max_row_drop_share)))
-        findings += _validate(
-            context,
-            extract.center_id,
-            gate_db,
-            suite,
-            {**parameters, "min_rows": minimum},
-            run_name,
-        )
+        baseline = (baseline_rows or {}).get(f"{suite.rsplit('.', 1)[-1]}.csv", 0)
+        minimum = max(1, math.ceil(baseline * (1 - thresholds.max_row_drop_share)))
+        suites[suite] = {**parameters, "min_rows": minimum}
+    context = open_context(quality_dir, docs_dir)
+    findings = _validate(context, extract.center_id, gate_db, suites, run_name)
     return Verdict(extract.center_id, tuple(findings))
 
 
@@ -90,41 +83,45 @@ def validate_center(
 def validate_registry(building: Path, quality_dir: Path, docs_dir: Path, run_name: str) -> Verdict:
     """Marts suites on the registry database built next to the published one."""
     context = open_context(quality_dir, docs_dir)
-    findings: list[Finding] = []
-    for suite in suite_names("marts"):
-        findings += _validate(context, "registry", building, suite, {}, run_name)
-    return Verdict("registry", tuple(findings))
+    suites: dict[str, dict[str, Any]] = {suite: {} for suite in suite_names("marts")}
+    return Verdict("registry", tuple(_validate(context, "registry", building, suites, run_name)))
 
 
 def _validate(
     context: FileDataContext,
     scope: str,
     database_file: Path,
-    suite_name: str,
-    parameters: dict[str, Any],
+    suites: dict[str, dict[str, Any]],
     run_name: str,
 ) -> list[Finding]:
-    """One suite on the table it is named for; the result is stored for the run's Data Docs."""
+    """Each suite (with its parameters) on the table it is named for, in one DuckDB connection
+    that is closed afterwards; results are stored for the run's Data Docs."""
     source = context.data_sources.add_or_update_duckdb(
         name=scope,
         connection_string=f"duckdb:///{database_file}",
         kwargs={"connect_args": {"read_only": True}},
     )
-    schema, table = suite_name.split(".")[0], suite_name.rsplit(".", 1)[-1]
-    asset = source.add_table_asset(name=table, table_name=table, schema_name=schema)
-    definition = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(
-            name=f"{scope}.{suite_name}",
-            data=asset.add_batch_definition_whole_table("whole table"),
-            suite=context.suites.get(suite_name),
-        )
-    )
-    result = definition.run(
-        expectation_parameters=parameters,
-        result_format=RESULT_FORMAT,
-        run_id=RunIdentifier(run_name=run_name),
-    )
-    return findings_of(suite_name, result)
+    findings: list[Finding] = []
+    try:
+        for suite_name, parameters in suites.items():
+            schema, table = suite_name.split(".")[0], suite_name.rsplit(".", 1)[-1]
+            asset = source.add_table_asset(name=table, table_name=table, schema_name=schema)
+            definition = context.validation_definitions.add_or_update(
+                gx.ValidationDefinition(
+                    name=f"{scope}.{suite_name}",
+                    data=asset.add_batch_definition_whole_table("whole table"),
+                    suite=context.suites.get(suite_name),
+                )
+            )
+            result = definition.run(
+                expectation_parameters=parameters,
+                result_format=RESULT_FORMAT,
+                run_id=RunIdentifier(run_name=run_name),
+            )
+            findings += findings_of(suite_name, result)
+    finally:
+        source.get_execution_engine().close()
+    return findings
 
 
 def _write_gate_database(path: Path, extract: StagedExtract) -> date:

@@ -1,0 +1,42 @@
+"""`jakreg validate` checks the landing folders alone: a table per center, exit 3 on an error."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from jakreg.cli import main
+from jakreg.simulate import simulate
+
+pytestmark = pytest.mark.e2e
+
+
+def test_validate_prints_each_center_and_fails_on_an_error_without_publishing(
+    tmp_path: Path, prefect_harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    summary = simulate(tmp_path / "cohort", patients=300, centers=2, seed=5)
+    [prescriptions] = (tmp_path / "cohort" / "landing" / "sagunto").glob("*/prescriptions.csv")
+    with prescriptions.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[1][2:4] = ["2021-03-01", "2021-02-01"]
+    with prescriptions.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+
+    docs = tmp_path / "docs"
+    code = main(["validate", "--centers", str(summary.centers_file), "--out", str(docs)])
+
+    printed = capsys.readouterr().out.splitlines()
+    assert code == 3
+    assert printed[1].split()[:2] == ["valencia", "passed"]
+    assert printed[2].split()[:4] == ["sagunto", "failed", "1", "0"]
+    assert any("a prescription does not end before it starts; 1 row(s)" in line for line in printed)
+    assert (docs / "index.html").is_file()
+    assert list(tmp_path.glob("*.duckdb")) == []
+
+
+def test_validate_one_center_passes_with_exit_code_0(tmp_path: Path, prefect_harness) -> None:
+    summary = simulate(tmp_path / "cohort", patients=200, centers=2, seed=5)
+    args = ["validate", "--centers", str(summary.centers_file), "--center", "valencia"]
+    assert main([*args, "--out", str(tmp_path / "docs")]) == 0
