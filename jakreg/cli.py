@@ -138,6 +138,7 @@ def _run(args: argparse.Namespace) -> int:
     summary_path = result.run_folder / "retention_summary.csv"
     print(f"registry: {result.database}")
     print(f"outputs: {result.run_folder} (also {Path(args.out) / 'latest'})")
+    print(f"report: {result.run_folder / 'report.html'}")
     print(f"data quality: {result.data_docs}")
     for table, rows in sorted(result.mart_rows.items()):
         print(f"  {table}: {rows} rows")

@@ -92,6 +92,16 @@ def km_chart(rows: pl.DataFrame, group_by: str, title: str, protocol: Protocol) 
         masked = [mask_count(int(c), protocol.min_cell_count) for c in counts]
         at_risk_rows.append((group, colour, masked))
     _style_km_axis(axis, months, title)
+    if groups:
+        axis.legend(frameon=False, loc="lower left", fontsize=9)
+    else:
+        axis.text(
+            months[-1] / 2,
+            50,
+            f"No group has {protocol.min_cell_count} or more courses: nothing to draw",
+            ha="center",
+            color=INK,
+        )
     _draw_at_risk(axis, months, at_risk_rows)
     described = ", ".join(f"{g} (n = {len(m)})" for g, m in groups)
     return Chart(_svg(figure), f"{title}: Kaplan–Meier retention curves for {described}.")
@@ -118,7 +128,6 @@ def _style_km_axis(axis, months: np.ndarray, title: str) -> None:
     for side in ("top", "right"):
         axis.spines[side].set_visible(False)
     axis.tick_params(colors=INK)
-    axis.legend(frameon=False, loc="lower left", fontsize=9)
 
 
 def _draw_at_risk(axis, months: np.ndarray, rows: list[tuple[str, str, list[str]]]) -> None:

@@ -45,6 +45,21 @@ def test_report_withholds_a_group_of_four_and_embeds_its_charts() -> None:
     assert "http://" not in html and "https://" not in html
 
 
+def test_report_of_only_small_groups_renders_and_says_nothing_is_drawn() -> None:
+    protocol = Protocol()
+    analysis = inputs(
+        [failure(strategy="cycling", next_target="JAKi"), failure(strategy="none")],
+        [jaki_course()],
+    )
+
+    html = render_report(
+        analysis, shared_tables(analysis, protocol), protocol, QualityStatus("passed"), ["beta"]
+    )
+
+    assert "No group has 5 or more courses: nothing to draw" in _charts(html)[1]
+    assert "new extract not used" in html
+
+
 def test_headline_artifact_shows_small_counts_masked_and_estimates_withheld() -> None:
     protocol = Protocol()
     tables = shared_tables(_inputs(), protocol)
