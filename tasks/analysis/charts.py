@@ -74,7 +74,8 @@ def km_chart(rows: pl.DataFrame, group_by: str, title: str, protocol: Protocol) 
         events = members["retention_event"].to_numpy().astype(int)
         curve = retention_curve(durations, events)
         x = curve.days / protocol.month_days
-        at_risk_then = np.array([(durations >= day).sum() for day in curve.days])
+        ordered = np.sort(durations)
+        at_risk_then = len(ordered) - np.searchsorted(ordered, curve.days, side="left")
         shown = at_risk_then >= protocol.min_cell_count
         axis.step(x[shown], 100 * curve.retention[shown], where="post", color=colour, lw=2.2)
         axis.fill_between(

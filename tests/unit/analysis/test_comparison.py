@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
 from jakreg.config import Protocol
+from tasks.analysis import comparison
 from tasks.analysis.comparison import cox_table, logrank_table, shared_comparisons
 from tests.unit.analysis.factories import failure, failures
 
@@ -91,3 +93,15 @@ def test_strategy_with_four_courses_is_reported_not_estimated_with_counts_masked
     pooled = logrank.row(0, named=True)
     assert (pooled["n_cycling"], pooled["status"]) == ("<5", "not estimated")
     assert pooled["p_value"] is None
+
+
+def test_proportional_hazards_check_of_a_large_registry_runs_on_a_stated_sample(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(comparison, "PH_TEST_MAX_ROWS", 40)
+
+    cox = cox_table(_cohort(), Protocol())
+
+    switching = cox.filter(pl.col("term") == "switching vs cycling").row(0, named=True)
+    assert switching["note"].endswith("proportional-hazards test on a random sample of 40 courses")
+    assert 0 <= switching["ph_test_p"] <= 1
