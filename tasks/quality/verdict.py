@@ -8,6 +8,7 @@ expectation that GX could not evaluate counts as an error: a check that did not 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 ERROR = "error"
@@ -82,11 +83,18 @@ def findings_of(suite: str, validation_result: Any) -> list[Finding]:
                 rows=rows,
                 observed=None if observed is None else str(observed),
                 examples=tuple(
-                    dict.fromkeys(str(v) for v in outcome.get("partial_unexpected_list") or [])
+                    dict.fromkeys(map(_example, outcome.get("partial_unexpected_list") or []))
                 ),
             )
         )
     return findings
+
+
+def _example(value: Any) -> str:
+    """A value as the data manager wrote it: dates ISO, a column pair as `(a, b)`."""
+    if isinstance(value, tuple | list):
+        return "(" + ", ".join(map(_example, value)) + ")"
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def _exception_messages(info: dict) -> list[str]:

@@ -102,7 +102,7 @@ def test_impossible_prescription_dates_fail_their_expectations_as_errors(
     assert verdict.status == FAILED
     ends_before = _finding(verdict, "a prescription does not end before it starts")
     assert (ends_before.level, ends_before.rows) == (ERROR, 1)
-    assert ends_before.examples  # the date pairs, never a patient identifier
+    assert ends_before.examples == ("(2020-04-01, 2020-05-01)",)  # (end, start), no identifier
     after_cut = _finding(verdict, "start_date is between earliest_treatment_date and the data cut")
     assert (after_cut.level, after_cut.rows, after_cut.examples) == (ERROR, 1, ("2099-01-01",))
     planned = _finding(verdict, "end_date is between earliest_treatment_date")
