@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from matplotlib import rcParams
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
@@ -24,10 +24,13 @@ from tasks.analysis.kaplan_meier import retention_curve
 
 SMALL_GROUPS = "smaller groups"
 
-rcParams["svg.hashsalt"] = "jakreg"  # stable element ids: the same data draws the same file
-rcParams["svg.fonttype"] = "none"  # text stays text: smaller, sharp, searchable
-rcParams["font.family"] = "sans-serif"
-rcParams["font.sans-serif"] = ["DejaVu Sans", "Liberation Sans", "Arial"]
+# Applied around each chart only (rc_context), so importing this module changes no global style.
+STYLE = {
+    "svg.hashsalt": "jakreg",  # stable element ids: the same data draws the same file
+    "svg.fonttype": "none",  # text stays text: smaller, sharp, searchable
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial"],
+}
 
 # The same colour for the same group on every chart and in the report's cards; a target class
 # keeps its colour whether it is a curve ("anti-TNF") or a bar segment ("switching to anti-TNF").
@@ -60,6 +63,7 @@ class Chart:
     description: str
 
 
+@rc_context(STYLE)
 def km_chart(rows: pl.DataFrame, group_by: str, title: str, protocol: Protocol) -> Chart:
     """Kaplan–Meier retention curves of `group_by`'s groups with a 95% band and at-risk counts
     at every 3 months under the axis."""
@@ -169,6 +173,7 @@ def _draw_at_risk(axis, months: np.ndarray, rows: list[tuple[str, str, list[str]
             )
 
 
+@rc_context(STYLE)
 def next_steps_chart(failures: pl.DataFrame, protocol: Protocol) -> Chart:
     """What follows a JAK-inhibitor failure, per index JAK inhibitor: stacked bars of shares."""
     steps = failures.with_columns(
