@@ -71,7 +71,13 @@ def validate_center(
         "indication_known_share": thresholds.indication_known_share,
     }
     suites = {}
-    for suite in [*suite_names(f"raw/{dialect}"), *suite_names("staging")]:
+    # An extract staged before raw copies existed has none; its raw suites cannot run.
+    raw = [
+        suite
+        for suite in suite_names(f"raw/{dialect}")
+        if (extract.folder / f"{RAW_COPY_PREFIX}{suite.rsplit('.', 1)[-1]}.parquet").exists()
+    ]
+    for suite in [*raw, *suite_names("staging")]:
         baseline = (baseline_rows or {}).get(f"{suite.rsplit('.', 1)[-1]}.csv", 0)
         minimum = max(1, math.ceil(baseline * (1 - thresholds.max_row_drop_share)))
         suites[suite] = {**parameters, "min_rows": minimum}

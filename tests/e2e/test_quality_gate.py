@@ -49,7 +49,11 @@ def _write(path: Path, rows: list[list[str]]) -> None:
 
 
 def _gate(
-    center: Center, tmp_path: Path, breaks=None, baseline_rows: dict[str, int] | None = None
+    center: Center,
+    tmp_path: Path,
+    breaks=None,
+    baseline_rows: dict[str, int] | None = None,
+    after_staging=None,
 ) -> Verdict:
     """Copies the extract, lets `breaks(folder)` edit its CSV files, stages and validates it."""
     [extract] = center.landing.iterdir()
@@ -59,6 +63,8 @@ def _gate(
         breaks(landing / extract.name)
     copy = replace(center, landing=landing)
     staged = stage_center.fn(copy, tmp_path / "work", DuckDBSettings())
+    if after_staging:
+        after_staging(staged.folder)
     quality = tmp_path / "work" / "quality"
     open_context(quality, tmp_path / "docs", fresh=True)
     return validate_center.fn(
@@ -192,4 +198,21 @@ def test_half_the_rows_of_the_last_accepted_extract_fails_as_an_error(
 def test_a_drop_within_the_tolerance_passes(center: Center, tmp_path: Path) -> None:
     rows = len(_rows(next(center.landing.glob("*/prescriptions.csv")))) - 1
     verdict = _gate(center, tmp_path, baseline_rows={"prescriptions.csv": int(rows / 0.75)})
+    assert verdict.status == PASSED
+
+
+def test_an_extract_staged_before_raw_copies_existed_runs_only_the_staging_suites(
+    center: Center, tmp_path: Path
+) -> None:
+    def without_raw_copies(staged: Path) -> None:
+        for copy in staged.glob("raw_*.parquet"):
+            copy.unlink()
+
+    rows = len(_rows(next(center.landing.glob("*/prescriptions.csv")))) - 1
+    verdict = _gate(
+        center,
+        tmp_path,
+        baseline_rows={"prescriptions.csv": rows * 2},
+        after_staging=without_raw_copies,
+    )
     assert verdict.status == PASSED
