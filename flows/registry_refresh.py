@@ -14,12 +14,18 @@ import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
-from flows.run_policy import BUILD_TIMEOUT_SECONDS, CENTER_TIMEOUT_SECONDS, with_policy
+from flows.run_policy import (
+    BUILD_TIMEOUT_SECONDS,
+    CENTER_TIMEOUT_SECONDS,
+    PUBLISH_TIMEOUT_SECONDS,
+    with_policy,
+)
 from jakreg.config import Protocol, load_centers
 from jakreg.errors import JakregError
 from jakreg.layout import RegistryLayout
@@ -28,13 +34,15 @@ from jakreg.settings import DuckDBSettings
 from jakreg.stage_timings import StageTimings
 from tasks.analysis.artifacts import publish_artifacts
 from tasks.analysis.report import write_report
-from tasks.analysis.run_folder import create_run_folder, point_latest
+from tasks.analysis.run_folder import create_run_folder
 from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
-from tasks.atomic_files import clean_leftovers
 from tasks.build_registry import build_registry, publish_registry
 from tasks.extract.incremental import CenterLoad, load_center, record_loads
 from tasks.extract.pseudonym import pseudonym_key
+from tasks.publish import clear_leftovers, keep_outputs, outputs_building_dir, publish_outputs
 from tasks.quality.quarantine import QualityGate, RegistryGateError
+from tasks.registry_lock import registry_lock
+from tasks.run_log import record_end, record_start
 
 
 @dataclass
@@ -50,6 +58,22 @@ class RefreshResult:
     timings: StageTimings = field(default_factory=StageTimings)
     quality: dict[str, str] = field(default_factory=dict)
     data_docs: Path | None = None
+    version: str | None = None
+    in_registry: dict[str, str] = field(default_factory=dict)
+
+    def center_summary(self) -> dict[str, dict[str, Any]]:
+        """Per center: what the run did with its newest extract and what the registry holds."""
+        return {
+            load.center_id: {
+                "load": load.status,
+                "extract_date": load.fingerprint.extract_date if load.fingerprint else None,
+                "in_registry": self.in_registry.get(load.center_id),
+                "quality": self.quality.get(load.center_id),
+                "seconds": round(load.seconds, 2),
+                "error": self.failed_centers.get(load.center_id),
+            }
+            for load in self.loads
+        }
 
 
 class NoCenterStagedError(JakregError):
@@ -76,21 +100,57 @@ def registry_refresh(
     protocol_file: Path | None = None,
     work_dir: Path | None = None,
     quality_file: Path | None = None,
+    keep_versions: int = 3,
+    lock_wait_seconds: float = 0,
 ) -> RefreshResult | State:
     """Refreshes the registry from each center's newest extract and writes the run's outputs into
-    a new dated folder under `out_dir`, then points `out_dir/latest` at it."""
-    logger = get_run_logger()
-    protocol = Protocol.load(protocol_file)
-    thresholds = QualityThresholds.load(quality_file)
-    centers = load_centers(Path(centers_file))
+    a new dated folder under `out_dir`, then points `out_dir/latest` at it.
+
+    The registry's lock is held throughout (waiting up to `lock_wait_seconds` for another run);
+    the `keep_versions` versions published before this one are kept for `jakreg rollback`."""
     pseudonym_key()  # fail before any work when the secret is missing
     layout = RegistryLayout.for_database(Path(database), work_dir)
-    settings = DuckDBSettings.from_environment()
     run_id = str(flow_run.id or uuid.uuid4())
-    result = RefreshResult(layout.database, Path(out_dir), run_id)
-    clean_leftovers(layout.work_dir)
+    with registry_lock(layout.lock, f"run {run_id}", lock_wait_seconds):
+        record_start(layout.run_log, run_id)
+        try:
+            result = _refresh(
+                Path(centers_file),
+                layout,
+                Path(out_dir),
+                Protocol.load(protocol_file),
+                QualityThresholds.load(quality_file),
+                keep_versions,
+                run_id,
+            )
+        except Exception as err:
+            record_end(layout.run_log, run_id, "Failed", f"{type(err).__name__}: {err}")
+            raise
+        line = _failure_line(result) if result.failed_centers else None
+        state = "Failed" if line else "Completed"
+        record_end(layout.run_log, run_id, state, line, result.version, result.center_summary())
+    if line:
+        return Failed(message=line, data=CentersNotRefreshedError(line, result))
+    return result
 
-    run_folder = create_run_folder(Path(out_dir), run_id)
+
+def _refresh(
+    centers_file: Path,
+    layout: RegistryLayout,
+    out_dir: Path,
+    protocol: Protocol,
+    thresholds: QualityThresholds,
+    keep_versions: int,
+    run_id: str,
+) -> RefreshResult:
+    """The run, under the registry lock: load, gate, build, gate, analyse, publish."""
+    logger = get_run_logger()
+    centers = load_centers(centers_file)
+    settings = DuckDBSettings.from_environment()
+    result = RefreshResult(layout.database, out_dir, run_id)
+    clear_leftovers(layout, out_dir)
+
+    run_folder = create_run_folder(outputs_building_dir(out_dir), run_id)
     gate = QualityGate.start(layout.work_dir, run_folder / "data_docs", thresholds, run_id)
     with result.timings.measure("stage-centers") as timing:
         load = with_policy(load_center, CENTER_TIMEOUT_SECONDS)
@@ -131,34 +191,44 @@ def registry_refresh(
         registry = gate.check_registry(build.building)
         result.data_docs = gate.publish_report(run_folder)
         if registry.failed:
-            raise RegistryGateError(registry, build.building, result.data_docs)
-        publish_registry(build)
+            kept = keep_outputs(run_folder, out_dir)
+            raise RegistryGateError(
+                registry, build.building, kept / result.data_docs.relative_to(run_folder)
+            )
         result.mart_rows = {t: n for t, n in build.row_counts.items() if t.startswith("marts.")}
         timing.rows_in = sum(extract.total_rows_staged for extract in accepted)
         timing.rows_out = sum(result.mart_rows.values())
     with result.timings.measure("analysis") as timing:
-        inputs = load_analysis_inputs(layout.database)
+        inputs = load_analysis_inputs(build.building)
         tables = write_analysis_tables(inputs, run_folder, protocol)
         quality = gate.status(run_folder)
         failed = sorted(result.failed_centers)
         report = write_report(inputs, tables, run_folder, protocol, quality, failed)
         publish_artifacts(tables, report, protocol, quality)
-        point_latest(run_folder)
-        result.run_folder = run_folder
         timing.rows_in = len(inputs.failures) + len(inputs.jaki_courses)
         timing.rows_out = sum(len(table) for table in dataclasses.astuple(tables))
-    logger.info("registry published at %s; marts %s", layout.database, result.mart_rows)
-    if result.failed_centers:
-        line = _failure_line(result, {e.center_id: e.extract_date for e in accepted})
-        return Failed(message=line, data=CentersNotRefreshedError(line, result))
+    with result.timings.measure("publish"):
+        version = with_policy(publish_registry, PUBLISH_TIMEOUT_SECONDS)(
+            build, layout, run_id, keep_versions
+        )
+        result.run_folder = publish_outputs(run_folder, out_dir)
+        result.data_docs = result.run_folder / result.data_docs.relative_to(run_folder)
+        result.version = version.name
+        result.in_registry = {e.center_id: e.extract_date for e in accepted}
+    logger.info(
+        "registry version %s published at %s; marts %s",
+        version.name,
+        layout.database,
+        result.mart_rows,
+    )
     return result
 
 
-def _failure_line(result: RefreshResult, in_registry: dict[str, str]) -> str:
+def _failure_line(result: RefreshResult) -> str:
     """One line for the UI: which centers were not refreshed and what the registry kept."""
     parts = [
-        f"{center} (kept extract {in_registry[center]})"
-        if center in in_registry
+        f"{center} (kept extract {result.in_registry[center]})"
+        if center in result.in_registry
         else f"{center} (left out)"
         for center in result.failed_centers
     ]

@@ -1,6 +1,7 @@
 """The `jakreg` command line. Exit codes: 0 ok, 1 unexpected error, 2 configuration error,
 3 data error (no center could be loaded, the registry failed its quality gate, or `validate`
-found an error), 4 the run completed but some centers failed or were quarantined."""
+found an error), 4 the run completed but some centers failed or were quarantined,
+5 another run holds the registry lock (nothing was done)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from jakreg.config import DIALECTS, Protocol
 from jakreg.errors import JakregError
+from jakreg.ops_cli import add_ops_commands
 from jakreg.quality import QualityThresholds
 from jakreg.settings import TASK_RUNNERS, DuckDBSettings, RunnerSettings
 
@@ -78,6 +80,19 @@ def _parser() -> argparse.ArgumentParser:
         "JAKREG_DASK_ADDRESS, else a local cluster)",
     )
     run.add_argument("--quality", type=Path, help="YAML overriding quality thresholds")
+    run.add_argument(
+        "--wait",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="wait this long for another run to release the registry (default 0: exit with 5)",
+    )
+    run.add_argument(
+        "--keep-versions",
+        type=int,
+        default=3,
+        help="published versions kept for rollback besides the new one (default 3)",
+    )
     run.set_defaults(command=_run)
 
     validate = commands.add_parser(
@@ -100,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("--quality", type=Path, help="YAML overriding quality thresholds")
     validate.set_defaults(command=_validate)
+    add_ops_commands(commands)
     return parser
 
 
@@ -131,7 +147,13 @@ def _run(args: argparse.Namespace) -> int:
     registry_refresh = configured_registry_refresh(runner, DuckDBSettings.from_environment())
     try:
         result = registry_refresh(
-            args.centers, args.db, args.out, args.protocol, quality_file=args.quality
+            args.centers,
+            args.db,
+            args.out,
+            args.protocol,
+            quality_file=args.quality,
+            keep_versions=args.keep_versions,
+            lock_wait_seconds=args.wait,
         )
     except CentersNotRefreshedError as err:
         result = err.result

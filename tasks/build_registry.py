@@ -8,7 +8,6 @@ failing state, and a crash or a failed gate leaves only a stale `.building` file
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,10 +15,12 @@ from prefect import task
 
 from jakreg.config import Protocol
 from jakreg.faults import fault_point
+from jakreg.layout import RegistryLayout
 from jakreg.settings import DuckDBSettings
 from tasks import database as db
 from tasks import sql_models
 from tasks.extract.stage_center import STAGED_TABLES, StagedExtract
+from tasks.publish import Version, publish
 
 REGISTRY_LAYERS = ("intermediate", "marts")
 
@@ -72,7 +73,8 @@ def build_registry(
 
 
 @task(name="publish-registry")
-def publish_registry(build: RegistryBuild) -> Path:
-    """Replaces the published database with the built one in one rename."""
-    os.replace(build.building, build.database)
-    return build.database
+def publish_registry(
+    build: RegistryBuild, layout: RegistryLayout, run_id: str, keep_versions: int
+) -> Version:
+    """Archives the audited registry as a version and renames it over the published one."""
+    return publish(build.building, layout, run_id, keep_versions)

@@ -20,6 +20,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from jakreg.config import Center
 from jakreg.errors import JakregError
+from jakreg.faults import fault_point
 from jakreg.quality import QualityThresholds
 from jakreg.quality_status import CenterQuality, QualityStatus
 from tasks.extract.stage_center import StagedExtract
@@ -105,6 +106,7 @@ class QualityGate:
         return self._quarantine(center.id, last_accepted_extract(self.work_dir, center.id), problem)
 
     def check_registry(self, building: Path) -> Verdict:
+        fault_point("validate")
         verdict = validate_registry(building, self.quality_dir, self.docs_dir, self.run_name)
         self.verdicts[REGISTRY] = verdict
         return verdict

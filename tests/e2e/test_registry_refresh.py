@@ -77,7 +77,13 @@ def test_retention_summary_has_pooled_nine_month_retention_by_strategy(refreshed
 
 def test_the_run_records_each_stage_with_its_rows(refreshed: dict) -> None:
     stages = {s.stage: s for s in refreshed["result"].timings.stages}
-    assert list(stages) == ["stage-centers", "quality-gate", "build-registry", "analysis"]
+    assert list(stages) == [
+        "stage-centers",
+        "quality-gate",
+        "build-registry",
+        "analysis",
+        "publish",
+    ]
     assert all(s.seconds > 0 and s.peak_rss_mb > 0 for s in stages.values())
     assert stages["stage-centers"].rows_in >= stages["stage-centers"].rows_out > 10_000
     assert stages["build-registry"].rows_out == sum(refreshed["result"].mart_rows.values())

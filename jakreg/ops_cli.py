@@ -1,0 +1,97 @@
+"""`jakreg status` and `jakreg rollback`: what the morning's data engineer asks of the registry.
+
+Both read the registry's own files (run log, versions, lock), so they work without a Prefect
+server. `rollback` takes the registry lock, like a run, so it never races one.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from jakreg.layout import RegistryLayout
+
+
+def add_ops_commands(commands: Any) -> None:
+    """Registers `status` and `rollback` on the `jakreg` subcommand parser."""
+    status = commands.add_parser(
+        "status",
+        help="show the last runs, the published version and each center's freshness",
+        description="Print the last runs (from the run log), whether a run holds the registry "
+        "lock, the published and kept versions, and per center the extract the registry holds "
+        "and how many days old it is.",
+    )
+    status.add_argument("--db", type=Path, required=True, help="published registry database")
+    status.add_argument("--runs", type=int, default=5, help="runs to list (default 5)")
+    status.set_defaults(command=_status)
+
+    rollback = commands.add_parser(
+        "rollback",
+        help="publish a kept earlier version of the registry again",
+        description="Replace the published registry, atomically and under the registry lock, "
+        "with a kept version: by default the one before the published one. `jakreg status` "
+        "lists the kept versions. The output folders are not changed.",
+    )
+    rollback.add_argument("--db", type=Path, required=True, help="published registry database")
+    rollback.add_argument("--to", metavar="VERSION", help="version to restore (default: previous)")
+    rollback.set_defaults(command=_rollback)
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    from tasks.publish import rollback
+    from tasks.registry_lock import registry_lock
+
+    layout = RegistryLayout.for_database(args.db)
+    with registry_lock(layout.lock, "jakreg rollback"):
+        version = rollback(layout, args.to)
+    print(f"published version {version.name} again at {layout.database}")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from tasks.publish import kept_versions, published_version
+    from tasks.registry_lock import lock_holder
+    from tasks.run_log import read_runs
+
+    layout = RegistryLayout.for_database(args.db)
+    print(f"registry: {layout.database}")
+    holder = lock_holder(layout.lock)
+    print(f"lock: {'held by ' + holder if holder else 'free (no run in progress)'}")
+
+    published = published_version(layout)
+    print(f"published: {published.name if published else 'nothing published yet'}")
+    for version in kept_versions(layout):
+        mark = "  <- published" if published and version == published else ""
+        print(f"  kept {version.name}{mark}")
+
+    runs = read_runs(layout.run_log)
+    print(f"\nlast runs (newest first, {min(args.runs, len(runs))} of {len(runs)}):")
+    for run in runs[: args.runs]:
+        if run.ended is None:
+            outcome = "did not finish (killed, or running now if the lock is held)"
+        else:
+            outcome = run.state + (f": {run.message}" if run.message else "")
+        print(f"  {run.started}  run {run.run_id}  {outcome}")
+
+    finished = next((run for run in runs if run.centers), None)
+    if finished is None:
+        return 0
+    print(f"\ncenters (as of run {finished.run_id}):")
+    today = datetime.now(UTC).date()
+    for center, info in sorted(finished.centers.items()):
+        print(f"  {center}: {_freshness(info, today)}")
+    return 0
+
+
+def _freshness(info: dict[str, Any], today: date) -> str:
+    """The extract the registry holds for a center, its age, and what the last run did."""
+    held = info.get("in_registry")
+    if held is None:
+        registry = "not in the registry"
+    else:
+        age = (today - date.fromisoformat(held)).days
+        registry = f"extract {held} in the registry ({age} days old)"
+    newest = info.get("extract_date") or "none found"
+    return f"{registry}; newest extract {newest}: {info['load']}, quality {info.get('quality')}"
