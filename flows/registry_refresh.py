@@ -43,6 +43,7 @@ from tasks.publish import clear_leftovers, keep_outputs, outputs_building_dir, p
 from tasks.quality.quarantine import QualityGate, RegistryGateError
 from tasks.registry_lock import registry_lock
 from tasks.run_log import record_end, record_start
+from tasks.run_summary import publish_run_summary
 
 
 @dataclass
@@ -70,6 +71,9 @@ class RefreshResult:
                 "in_registry": self.in_registry.get(load.center_id),
                 "quality": self.quality.get(load.center_id),
                 "seconds": round(load.seconds, 2),
+                "rows_read": load.staged.total_rows_read if load.staged else None,
+                "rows_rejected": sum(load.staged.rows_rejected.values()) if load.staged else None,
+                "unmapped_rows": load.staged.unmapped_rows if load.staged else None,
                 "error": self.failed_centers.get(load.center_id),
             }
             for load in self.loads
@@ -111,6 +115,8 @@ def registry_refresh(
     pseudonym_key()  # fail before any work when the secret is missing
     layout = RegistryLayout.for_database(Path(database), work_dir)
     run_id = str(flow_run.id or uuid.uuid4())
+    protocol = Protocol.load(protocol_file)
+    thresholds = QualityThresholds.load(quality_file)
     with registry_lock(layout.lock, f"run {run_id}", lock_wait_seconds):
         record_start(layout.run_log, run_id)
         try:
@@ -118,8 +124,8 @@ def registry_refresh(
                 Path(centers_file),
                 layout,
                 Path(out_dir),
-                Protocol.load(protocol_file),
-                QualityThresholds.load(quality_file),
+                protocol,
+                thresholds,
                 keep_versions,
                 run_id,
             )
@@ -128,7 +134,11 @@ def registry_refresh(
             raise
         line = _failure_line(result) if result.failed_centers else None
         state = "Failed" if line else "Completed"
-        record_end(layout.run_log, run_id, state, line, result.version, result.center_summary())
+        centers = result.center_summary()
+        record_end(layout.run_log, run_id, state, line, result.version, centers)
+        publish_run_summary(
+            layout.database, state, line, result.version, centers, protocol.min_cell_count
+        )
     if line:
         return Failed(message=line, data=CentersNotRefreshedError(line, result))
     return result

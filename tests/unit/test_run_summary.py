@@ -1,0 +1,54 @@
+"""The run summary artifact's markdown: overall state, a row per center, small counts masked."""
+
+from __future__ import annotations
+
+from tasks.run_summary import summary_markdown
+
+CENTERS = {
+    "valencia": {
+        "extract_date": "2026-11-01",
+        "load": "unchanged",
+        "in_registry": "2026-11-01",
+        "rows_read": 1200,
+        "rows_rejected": 0,
+        "unmapped_rows": 3,
+        "quality": "passed",
+        "seconds": 1.234,
+        "error": None,
+    },
+    "sagunto": {
+        "extract_date": "2026-10-25",
+        "load": "failed",
+        "in_registry": "2026-10-18",
+        "rows_read": None,
+        "rows_rejected": None,
+        "unmapped_rows": None,
+        "quality": "failed",
+        "seconds": 0.5,
+        "error": "center sagunto, file tratamientos.csv, row 41: not latin-1",
+    },
+}
+
+
+def test_summary_states_the_outcome_then_one_row_per_center() -> None:
+    markdown = summary_markdown(
+        "Failed",
+        "1 of 2 centers not refreshed: sagunto (kept extract 2026-10-18)",
+        "20261129T010000Z-aaaaaaaa",
+        CENTERS,
+        {"valencia": (40, 7), "sagunto": (12, 2)},
+        min_cell_count=5,
+    )
+    lines = markdown.splitlines()
+
+    assert lines[2] == (
+        "**Failed**: 1 of 2 centers not refreshed: sagunto (kept extract 2026-10-18) — "
+        "registry version `20261129T010000Z-aaaaaaaa`."
+    )
+    assert lines[6] == (
+        "| sagunto | 2026-10-25 | failed | 2026-10-18 | – | – | – | failed | 12 | <5 | 0.5 |"
+    )
+    assert lines[7] == (
+        "| valencia | 2026-11-01 | unchanged | 2026-11-01 | 1200 | 0 | <5 | passed | 40 | 7 | 1.2 |"
+    )
+    assert lines[-1] == "- **sagunto**: center sagunto, file tratamientos.csv, row 41: not latin-1"
