@@ -123,7 +123,7 @@ def registry_refresh(
             result = _refresh(
                 Path(centers_file),
                 layout,
-                Path(out_dir),
+                Path(out_dir).resolve(),
                 protocol,
                 thresholds,
                 keep_versions,

@@ -2,8 +2,8 @@
 
 A file-backed context is created under the run's work folder (`<work>/quality/gx/`): data
 sources, validation definitions and stored validation results are working files, never committed.
-Only the suites are read from the repository's `expectations/` folder, which GX reads without
-writing to it. Data Docs go to a site folder chosen per run (under the run's output folder).
+The suites are copied from the repository's `expectations/` folder at the start of each run.
+Data Docs go to a site folder chosen per run (under the run's output folder).
 """
 
 from __future__ import annotations
@@ -31,10 +31,16 @@ def open_context(root: Path, docs_dir: Path, *, fresh: bool = False) -> FileData
             shutil.rmtree(root / "gx" / folder, ignore_errors=True)
     if not config_file.exists():
         gx.get_context(mode="file", project_root_dir=str(root))
+    # GX rewrites a suite's file whenever a validation definition using it is saved: each run
+    # works on its own copy, so runs on different registries never race on the repository's.
+    suites = root / "gx" / "suites"
+    if fresh or not suites.exists():
+        shutil.rmtree(suites, ignore_errors=True)
+        shutil.copytree(SUITES_DIR, suites)
     config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
     config["stores"]["expectations_store"]["store_backend"] = {
         "class_name": "TupleFilesystemStoreBackend",
-        "base_directory": str(SUITES_DIR),
+        "base_directory": str(suites),
         "suppress_store_backend_id": True,
     }
     config["data_docs_sites"] = {

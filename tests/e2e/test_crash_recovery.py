@@ -62,7 +62,9 @@ def _published(root: Path) -> dict[str, str]:
 
 
 def _scratch(root: Path) -> list[str]:
-    return sorted(p.name for p in root.rglob("*") if p.name.endswith(SCRATCH))
+    return sorted(
+        p.relative_to(root).as_posix() for p in root.rglob("*") if p.name.endswith(SCRATCH)
+    )
 
 
 def _marts(root: Path) -> dict[str, list[tuple]]:
