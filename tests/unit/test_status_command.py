@@ -1,0 +1,58 @@
+"""`jakreg status`: last runs, the published version and each center's freshness."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from jakreg.cli import main
+from jakreg.layout import RegistryLayout
+from tasks.publish import publish
+from tasks.run_log import record_end, record_start
+
+
+def test_status_shows_runs_versions_and_days_since_each_centers_extract(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    layout = RegistryLayout.for_database(tmp_path / "registry.duckdb")
+    with duckdb.connect(str(layout.building)) as con:
+        con.execute("create schema meta")
+        con.execute("create table meta.run as select 'aaaaaaaa-1' as run_id")
+    version = publish(layout.building, layout, "aaaaaaaa-1", keep=3)
+    ten_days_ago = (datetime.now(UTC).date() - timedelta(days=10)).isoformat()
+    record_start(layout.run_log, "aaaaaaaa-1")
+    record_end(
+        layout.run_log,
+        "aaaaaaaa-1",
+        "Failed",
+        "1 of 2 centers not refreshed: sagunto (left out)",
+        version.name,
+        {
+            "valencia": {
+                "load": "unchanged",
+                "extract_date": ten_days_ago,
+                "in_registry": ten_days_ago,
+                "quality": "passed",
+            },
+            "sagunto": {
+                "load": "failed",
+                "extract_date": None,
+                "in_registry": None,
+                "quality": "failed",
+            },
+        },
+    )
+    record_start(layout.run_log, "bbbbbbbb-2")
+
+    assert main(["status", "--db", str(layout.database)]) == 0
+
+    out = capsys.readouterr().out
+    assert "lock: free" in out
+    assert f"  kept {version.name}  <- published" in out
+    assert "run bbbbbbbb-2  did not finish" in out
+    assert "run aaaaaaaa-1  Failed: 1 of 2 centers not refreshed: sagunto (left out)" in out
+    assert f"valencia: extract {ten_days_ago} in the registry (10 days old)" in out
+    assert "sagunto: not in the registry; newest extract none found: failed" in out
