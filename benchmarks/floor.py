@@ -1,7 +1,8 @@
 """The floor: how long DuckDB alone takes to read every dump of a cohort.
 
-Each file is counted (`select count(*)`) through the reader call the pipeline itself uses, with
-the dialect's pinned options, so the floor and the pipeline parse the same bytes the same way.
+Each file is counted (`select count(*)`) through the reader call the pipeline itself uses
+(`reader_calls` of the center's dialect, with its pinned options), so the floor and the pipeline
+parse the same bytes the same way.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from pathlib import Path
 from jakreg.config import load_centers
 from jakreg.settings import DuckDBSettings
 from tasks import database
-from tasks.extract.csv_files import csv_reader, read_header
-from tasks.extract.dialects import READERS
+from tasks.extract.dialects import reader_calls
 from tasks.extract.stage_center import newest_extract
 
 
@@ -31,12 +31,10 @@ def measure_floor(centers_file: Path, settings: DuckDBSettings) -> list[FileFloo
     floors = []
     with settings.connect(alone=True) as con:
         for center in load_centers(centers_file).centers:
-            layout = READERS[center.dialect].LAYOUT.for_center(center)
-            extract_dir = newest_extract(center)
-            for spec in layout.files:
-                path = extract_dir / spec.name
-                reader, parameters = csv_reader(path, read_header(center, path, layout), layout)
+            for reader in reader_calls(center, newest_extract(center)):
                 start = time.perf_counter()
-                rows = database.fetch_value(con, f"select count(*) from {reader}", parameters)
-                floors.append(FileFloor(center.id, spec.name, rows, time.perf_counter() - start))
+                rows = database.fetch_value(
+                    con, f"select count(*) from {reader.call}", reader.parameters
+                )
+                floors.append(FileFloor(center.id, reader.file, rows, time.perf_counter() - start))
     return floors

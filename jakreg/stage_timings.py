@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 
 @dataclass
 class StageTiming:
-    """One stage: wall seconds, rows read and written, process peak RSS (MiB) when it ended."""
+    """One stage: wall seconds, CPU seconds of this process (all its threads, user + system),
+    rows read and written, and the process's peak RSS (MiB) when it ended."""
 
     stage: str
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     rows_in: int | None = None
     rows_out: int | None = None
     peak_rss_mb: float = 0.0
@@ -43,11 +45,17 @@ class StageTimings:
     def measure(self, stage: str) -> Iterator[StageTiming]:
         """Times the block; the block sets `rows_in`/`rows_out` on the yielded record."""
         timing = StageTiming(stage)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), _cpu_seconds()
         yield timing
         timing.seconds = time.perf_counter() - start
+        timing.cpu_seconds = _cpu_seconds() - cpu_start
         timing.peak_rss_mb = peak_rss_mb()
         self.stages.append(timing)
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_rss_mb() -> float:

@@ -9,6 +9,10 @@ icd10_indications as (
     select * from vocab.icd10_indications
 ),
 
+patient_keys as (
+    select * from staging.stg_patient_keys
+),
+
 codes as (
     select
         *,
@@ -28,7 +32,7 @@ matched_prefixes as (
 
 select
     $center_id as center_id,
-    patient_key($center_id, codes.local_id) as patient_key,
+    patient_keys.patient_key,
     codes.icd10_code,
     codes.diagnosis_date,
     coalesce(matched_prefixes.indication, 'other') as indication,
@@ -36,3 +40,5 @@ select
 from codes
 left join matched_prefixes
     on codes.source_row = matched_prefixes.source_row
+left join patient_keys
+    on codes.local_id = patient_keys.local_id

@@ -20,6 +20,10 @@ stop_reasons as (
     select * from vocab.stop_reasons
 ),
 
+patient_keys as (
+    select * from staging.stg_patient_keys
+),
+
 normalised as (
     select
         *,
@@ -58,7 +62,7 @@ mapped as (
 
 select
     $center_id as center_id,
-    patient_key($center_id, mapped.local_id) as patient_key,
+    patient_keys.patient_key,
     mapped.drug_source_value,
     mapped.ingredient,
     ingredients.target_class,
@@ -72,3 +76,5 @@ select
 from mapped
 left join ingredients
     on mapped.ingredient = ingredients.ingredient
+left join patient_keys
+    on mapped.local_id = patient_keys.local_id

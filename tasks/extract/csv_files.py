@@ -21,6 +21,7 @@ from jakreg.errors import CenterDataError
 from tasks import database
 from tasks.extract.csv_problems import check_not_utf8, duckdb_encoding, reader_error
 from tasks.extract.json_documents import read_json_object
+from tasks.extract.reader_calls import ReaderCall
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,18 @@ def csv_reader(path: Path, file_header: list[str], layout: CsvLayout) -> tuple[s
         f"columns = {{{all_text}}})"
     )
     return call, {"path": str(path), "delimiter": layout.delimiter, "encoding": layout.encoding}
+
+
+def csv_reader_calls(center: Center, extract_dir: Path, layout: CsvLayout) -> list[ReaderCall]:
+    """The reader call of each of the layout's files in the extract (see `reader_calls`)."""
+    layout = layout.for_center(center)
+    calls = []
+    for spec in layout.files:
+        path = extract_dir / spec.name
+        calls.append(
+            ReaderCall(spec.name, *csv_reader(path, read_header(center, path, layout), layout))
+        )
+    return calls
 
 
 def read_extract_json(center: Center, extract_dir: Path) -> str:

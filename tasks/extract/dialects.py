@@ -12,6 +12,7 @@ from jakreg.config import Center
 from jakreg.errors import ConfigError
 from tasks.extract import es_his_csv, fhir_ndjson, omop_csv, registry_csv
 from tasks.extract.csv_files import CsvLayout
+from tasks.extract.reader_calls import ReaderCall
 
 READERS: dict[str, ModuleType] = {
     "registry_csv": registry_csv,
@@ -23,6 +24,11 @@ READERS: dict[str, ModuleType] = {
 
 def load_raw(con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path) -> dict[str, int]:
     return _reader(center).load_raw(con, center, extract_dir)
+
+
+def reader_calls(center: Center, extract_dir: Path) -> list[ReaderCall]:
+    """How the center's dialect reads each file of the extract (tasks/extract/reader_calls.py)."""
+    return _reader(center).reader_calls(center, extract_dir)
 
 
 def staging_parameters(center: Center) -> dict[str, Any]:

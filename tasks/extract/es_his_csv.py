@@ -12,7 +12,8 @@ from pathlib import Path
 import duckdb
 
 from jakreg.config import Center
-from tasks.extract.csv_files import CsvFile, CsvLayout, load_csv_extract
+from tasks.extract.csv_files import CsvFile, CsvLayout, csv_reader_calls, load_csv_extract
+from tasks.extract.reader_calls import ReaderCall
 
 LAYOUT = CsvLayout(
     encoding="latin-1",
@@ -37,6 +38,10 @@ LAYOUT = CsvLayout(
 def load_raw(con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path) -> dict[str, int]:
     """raw.pacientes, raw.diagnosticos, raw.tratamientos and raw.extract (the data cut)."""
     return load_csv_extract(con, center, extract_dir, LAYOUT)
+
+
+def reader_calls(center: Center, extract_dir: Path) -> list[ReaderCall]:
+    return csv_reader_calls(center, extract_dir, LAYOUT)
 
 
 def staging_parameters(center: Center) -> dict[str, str]:

@@ -24,6 +24,7 @@ from jakreg.config import Center
 from jakreg.errors import CenterDataError
 from tasks import database, sql_models
 from tasks.extract.json_documents import read_json_object
+from tasks.extract.reader_calls import ReaderCall
 
 CODING = "struct(system varchar, code varchar, display varchar)"
 CODEABLE_CONCEPT = f"struct(coding {CODING}[], text varchar)"
@@ -104,6 +105,13 @@ def load_raw(con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path) 
         {"data_cut": manifest["transactionTime"][:10]},
     )
     return rows
+
+
+def reader_calls(center: Center, extract_dir: Path) -> list[ReaderCall]:
+    return [
+        ReaderCall(spec.name, _read_ndjson(spec.elements), {"path": str(extract_dir / spec.name)})
+        for spec in FILES
+    ]
 
 
 def staging_parameters(center: Center) -> dict[str, str]:

@@ -17,7 +17,8 @@ from jakreg.config import Center
 from jakreg.errors import CenterDataError
 from jakreg.omop_cdm import COLUMNS
 from tasks import database
-from tasks.extract.csv_files import CsvFile, CsvLayout, load_csv_files
+from tasks.extract.csv_files import CsvFile, CsvLayout, csv_reader_calls, load_csv_files
+from tasks.extract.reader_calls import ReaderCall
 
 
 def _table(name: str, required: tuple[str, ...], dates: tuple[str, ...] = ()) -> CsvFile:
@@ -73,6 +74,10 @@ def load_raw(con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path) 
             hint="source_release_date is the data cut: the date the data were extracted up to",
         )
     return rows
+
+
+def reader_calls(center: Center, extract_dir: Path) -> list[ReaderCall]:
+    return csv_reader_calls(center, extract_dir, LAYOUT)
 
 
 def staging_parameters(center: Center) -> dict[str, str]:

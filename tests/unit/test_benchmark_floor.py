@@ -1,11 +1,17 @@
-"""The benchmark's floor reads every file of each center's newest extract with the reader's call."""
+"""The benchmark's floor reads every file of each center's newest extract as its reader does."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
 from benchmarks.floor import measure_floor
+from jakreg.config import DIALECTS, load_centers
 from jakreg.settings import DuckDBSettings
+from jakreg.simulate import simulate
+from tasks.extract import dialects
+from tasks.extract.stage_center import newest_extract
 
 
 def _write(path: Path, text: str) -> None:
@@ -38,3 +44,15 @@ def test_floor_counts_the_rows_of_every_file_of_the_newest_extract(tmp_path: Pat
         ("valencia", "prescriptions.csv"): 3,
     }
     assert all(f.seconds >= 0 for f in floor)
+
+
+def test_floor_reads_as_many_rows_as_each_dialect_loads(tmp_path: Path) -> None:
+    cohort = simulate(tmp_path, patients=120, centers=4, seed=5, dialects=DIALECTS)
+    floor = measure_floor(cohort.centers_file, DuckDBSettings())
+    loaded = {}
+    for center in load_centers(cohort.centers_file).centers:
+        with duckdb.connect() as con:
+            rows = dialects.load_raw(con, center, newest_extract(center))
+        loaded.update({(center.id, file): n for file, n in rows.items()})
+    assert {c.dialect for c in load_centers(cohort.centers_file).centers} == set(DIALECTS)
+    assert {(f.center_id, f.file): f.rows for f in floor} == loaded

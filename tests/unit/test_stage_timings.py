@@ -7,14 +7,16 @@ import time
 from jakreg.stage_timings import StageTiming, StageTimings
 
 
-def test_a_measured_stage_records_its_seconds_rows_and_peak_memory() -> None:
+def test_a_measured_stage_records_its_wall_and_cpu_seconds_rows_and_peak_memory() -> None:
     timings = StageTimings()
     with timings.measure("build-registry") as timing:
         time.sleep(0.05)
+        sum(range(2_000_000))
         timing.rows_in, timing.rows_out = 1000, 10
     [recorded] = timings.stages
     assert recorded.stage == "build-registry"
-    assert 0.05 <= recorded.seconds < 1
+    assert 0.05 <= recorded.seconds < 5
+    assert 0 < recorded.cpu_seconds < recorded.seconds
     assert (recorded.rows_in, recorded.rows_out) == (1000, 10)
     assert recorded.peak_rss_mb > 10
 
