@@ -51,6 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--work", type=Path, default=HERE / "work", help="scratch folder")
     parser.add_argument("--results", type=Path, default=HERE / "results")
+    parser.add_argument(
+        "--reuse-cohorts",
+        action="store_true",
+        help="keep a cohort already generated in the work folder (its simulate time is not "
+        "measured again)",
+    )
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     # A benchmark-only key: the cohort is synthetic, and a real key must never be needed here.
@@ -60,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         # Run processes find the API through the environment; the harness only sets it in-process.
         os.environ["PREFECT_API_URL"] = PREFECT_API_URL.value()
         for size in sizes:
-            figures = benchmark_size(size, args.centers, args.dialects, args.work / str(size))
+            figures = benchmark_size(
+                size, args.centers, args.dialects, args.work / str(size), args.reuse_cohorts
+            )
             (args.results / f"{size}.json").write_text(
                 json.dumps(figures, indent=2) + "\n", encoding="utf-8"
             )
@@ -68,25 +76,23 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def benchmark_size(patients: int, centers: int, dialects: str, work: Path) -> dict:
-    """Simulates a cohort of `patients`, measures the floor and the three runs."""
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+def benchmark_size(
+    patients: int, centers: int, dialects: str, work: Path, reuse_cohort: bool = False
+) -> dict:
+    """Simulates a cohort of `patients` (or reuses it), measures the floor and the three runs."""
     cohort = work / "cohort"
     load_before = os.getloadavg()[0]
-    simulated = _measured(
-        [
-            sys.executable,
-            "-m",
-            "jakreg.cli",
-            "simulate",
-            f"--out={cohort}",
-            f"--patients={patients}",
-            f"--centers={centers}",
-            f"--dialects={dialects}",
-        ],
-        work / "simulate.log",
-    )
+    if reuse_cohort and (cohort / "centers.yaml").is_file():
+        for leftover in work.iterdir():
+            if leftover.is_dir() and leftover.name != "cohort":
+                shutil.rmtree(leftover)
+            elif leftover.is_file():
+                leftover.unlink()
+        simulated = None
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        simulated = _simulate(cohort, patients, centers, dialects, work / "simulate.log")
     centers_file = cohort / "centers.yaml"
     # The best of three: the floor is short, and other work on the machine would inflate it.
     floor = min(
@@ -97,8 +103,10 @@ def benchmark_size(patients: int, centers: int, dialects: str, work: Path) -> di
     runs = {}
     for run in RUNS:
         if run == "new_extract":
-            changed_center = send_new_extract(centers_file)
+            changed_center, new_extract = send_new_extract(centers_file)
         runs[run] = _flow_run(centers_file, work, run)
+    # Leave the cohort as generated, so that --reuse-cohorts starts from the same extracts.
+    shutil.rmtree(new_extract)
     changed_rows = sum(f.rows for f in floor if f.center_id == changed_center)
     return {
         "patients": patients,
@@ -121,9 +129,26 @@ def benchmark_size(patients: int, centers: int, dialects: str, work: Path) -> di
     }
 
 
-def send_new_extract(centers_file: Path) -> str:
+def _simulate(cohort: Path, patients: int, centers: int, dialects: str, log: Path) -> dict:
+    return _measured(
+        [
+            sys.executable,
+            "-m",
+            "jakreg.cli",
+            "simulate",
+            f"--out={cohort}",
+            f"--patients={patients}",
+            f"--centers={centers}",
+            f"--dialects={dialects}",
+        ],
+        log,
+    )
+
+
+def send_new_extract(centers_file: Path) -> tuple[str, Path]:
     """Copies the first (largest) center's newest extract into a folder a week later, with its
-    data cut a week later too when extract.json states one; returns the center's id."""
+    data cut a week later too when extract.json states one; returns the center's id and the
+    new folder."""
     center = load_centers(centers_file).centers[0]
     current = newest_extract(center)
     later = (date.fromisoformat(current.name) + timedelta(days=7)).isoformat()
@@ -136,7 +161,7 @@ def send_new_extract(centers_file: Path) -> str:
             cut = date.fromisoformat(document["data_cut_date"]) + timedelta(days=7)
             document["data_cut_date"] = cut.isoformat()
             extract_json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    return center.id
+    return center.id, new
 
 
 def _flow_run(centers_file: Path, work: Path, run: str) -> dict:
@@ -196,9 +221,7 @@ def report(figures: dict) -> str:
         f"\n{figures['patients']:,} patients, {figures['input_rows']:,} input rows "
         f"({figures['input_bytes'] / 2**20:,.0f} MiB) in {figures['centers']} centers "
         f"({', '.join(figures['dialects'])})",
-        f"  simulate: {figures['simulate']['seconds']:.1f} s "
-        f"({figures['simulate']['cpu_seconds']:.1f} s CPU), "
-        f"peak RSS {figures['simulate']['peak_rss_mb']:,.0f} MiB",
+        _simulate_line(figures["simulate"]),
         f"  floor (DuckDB count(*) over every dump): {figures['floor']['seconds']:.2f} s",
         f"  {'run / stage':<28}{'seconds':>9}{'CPU s':>8}{'rows in':>13}{'rows out':>13}"
         f"{'rows/s':>12}{'peak RSS MiB':>14}",
@@ -226,6 +249,15 @@ def report(figures: dict) -> str:
         f"{figures['load_average']['after']:.1f} on {figures['measured_on']['cpus']} cores"
     )
     return "\n".join(lines)
+
+
+def _simulate_line(simulated: dict | None) -> str:
+    if simulated is None:
+        return "  simulate: not measured (cohort reused)"
+    return (
+        f"  simulate: {simulated['seconds']:.1f} s ({simulated['cpu_seconds']:.1f} s CPU), "
+        f"peak RSS {simulated['peak_rss_mb']:,.0f} MiB"
+    )
 
 
 def _count(value: float | None) -> str:
