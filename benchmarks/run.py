@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     # A benchmark-only key: the cohort is synthetic, and a real key must never be needed here.
     os.environ["JAKREG_PSEUDONYM_KEY"] = "benchmark-key-not-secret"
+    # The temporary server's telemetry heartbeat only adds noise (and "database is locked").
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     args.results.mkdir(parents=True, exist_ok=True)
     with prefect_test_harness(server_startup_timeout=60):
         # Run processes find the API through the environment; the harness only sets it in-process.
