@@ -21,8 +21,9 @@ _LINE_NUMBER = re.compile(r"\b[Ll]ine:?\s*(\d+)")
 _DUCKDB_ENCODINGS = {"utf-8": "utf-8", "iso8859-1": "latin-1", "utf-16": "utf-16"}
 # DuckDB rejects these bytes in latin-1 files; Windows-1252 uses them for curly quotes, € etc.
 _WINDOWS_1252_BYTES = re.compile(rb"[\x80-\x9f]")
-# UTF-8 multi-byte sequences read as latin-1 ("Remisión" -> "RemisiÃ³n").
-_UTF8_READ_AS_LATIN1 = "[\u00c2-\u00f4][\u0080-\u00bf]"
+# A UTF-8 accented Latin letter read as latin-1 becomes Ã or Â and a character from U+0080-U+00BF
+# ("Remisión" -> "RemisiÃ³n"). Other UTF-8 sequences hold bytes DuckDB's latin-1 decoder refuses.
+_UTF8_READ_AS_LATIN1 = "[\u00c2\u00c3][\u0080-\u00bf]"
 
 
 def duckdb_encoding(center: Center, name: str) -> str:
@@ -42,15 +43,19 @@ def duckdb_encoding(center: Center, name: str) -> str:
 def check_not_utf8(
     con: duckdb.DuckDBPyConnection, center: Center, file: str, table: str, columns: list[str]
 ) -> None:
-    """A UTF-8 file read as latin-1 decodes without error but garbles every accented letter."""
+    """A UTF-8 file read as latin-1 decodes without error but garbles every accented letter.
+    The regular expression runs only on rows holding Ã or Â: a fifth of its cost on clean data."""
+    candidates = " or ".join(
+        f"contains({name}, $lead_c2) or contains({name}, $lead_c3)" for name in columns
+    )
     found = database.fetch_all(
         con,
-        "select "
+        f"with candidates as (select * from {table} where {candidates}) select "
         + ", ".join(
             f"min(source_row) filter (where regexp_matches({name}, $pattern))" for name in columns
         )
-        + f" from {table}",
-        {"pattern": _UTF8_READ_AS_LATIN1},
+        + " from candidates",
+        {"pattern": _UTF8_READ_AS_LATIN1, "lead_c2": "\u00c2", "lead_c3": "\u00c3"},
     )[0]
     rows = {row: name for name, row in zip(columns, found, strict=True) if row is not None}
     if rows:
@@ -72,6 +77,21 @@ def _first_line_matching(path: Path, pattern: re.Pattern[bytes]) -> int | None:
         return data[: match.start()].count(b"\n") + 1 if match else None
 
 
+def _line_is_utf8(path: Path, row: int | None) -> bool:
+    """Whether the file's line `row` is valid UTF-8 (only on the error path)."""
+    if row is None:
+        return False
+    with path.open("rb") as handle:
+        for _ in range(row - 1):
+            handle.readline()
+        line = handle.readline()
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _mixed_line_ending(path: Path) -> int | None:
     """The first line ending unlike the header's (CR LF after LF, or LF after CR LF)."""
     with path.open("rb") as handle:
@@ -87,9 +107,13 @@ def reader_error(center: Center, path: Path, err: duckdb.Error) -> CenterDataErr
     # What follows "Possible fixes" lists the reader options, which mention quotes and encodings.
     lowered = message.split("Possible fix")[0].lower()
     if "not latin-1 encoded" in lowered:
-        problem = "the file has Windows-1252 characters (curly quotes, €, …), not latin-1 text"
-        hint = "re-export it as latin-1 (ISO-8859-1) or UTF-8 and set encoding for this center"
         row = _first_line_matching(path, _WINDOWS_1252_BYTES)
+        if _line_is_utf8(path, row):
+            problem = "the file looks like UTF-8 (curly quotes, €, …), not latin-1 text"
+            hint = "set encoding: utf-8 for this center, or re-export the file as latin-1"
+        else:
+            problem = "the file has Windows-1252 characters (curly quotes, €, …), not latin-1 text"
+            hint = "re-export it as latin-1 (ISO-8859-1) or UTF-8 and set encoding for this center"
     elif "unicode" in lowered or "encoding" in lowered:
         problem = "the file is not valid text in the expected encoding"
         hint = "export it in the dialect's encoding, or set encoding for this center"

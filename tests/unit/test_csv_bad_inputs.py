@@ -112,6 +112,15 @@ def test_a_windows_1252_file_is_refused_at_the_line_of_its_first_1252_character(
     assert f"file tratamientos.csv, row {BAD_LINE}: the file has Windows-1252 characters" in message
 
 
+def test_a_utf8_file_with_curly_quotes_is_told_apart_from_windows_1252(tmp_path: Path) -> None:
+    center, folder = es_his_extract(tmp_path)
+    bad = "{nhc};XELJANZ;01/02/2020;01/03/2021;Decision del paciente “voluntaria”\r\n"
+    _write(folder, "tratamientos.csv", _tratamientos(bad).replace("ó", "o"), "utf-8")
+    message = _refused(center, folder)
+    assert f"file tratamientos.csv, row {BAD_LINE}: the file looks like UTF-8" in message
+    assert "set encoding: utf-8" in message
+
+
 def test_a_utf8_file_read_as_latin1_is_refused_and_the_encoding_override_reads_it(
     tmp_path: Path,
 ) -> None:
