@@ -146,7 +146,10 @@ def _record(visit: PageVisit, method: str, params: dict) -> None:
 @contextmanager
 def headless_chromium(executable: str) -> Iterator[Browser]:
     """Starts Chromium with a throwaway profile; stops it (this process only) on exit."""
-    with tempfile.TemporaryDirectory(prefix="jakreg-chromium-") as profile:
+    # Chromium helper processes can still write to the profile while it is removed.
+    with tempfile.TemporaryDirectory(
+        prefix="jakreg-chromium-", ignore_cleanup_errors=True
+    ) as profile:
         log_path = Path(profile) / "stderr.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
