@@ -56,6 +56,10 @@ class CsvLayout:
             files=self.files,
         )
 
+    def staging_parameters(self, center: Center) -> dict[str, str]:
+        """What a CSV dialect's staging models bind: the date format, as the center sets it."""
+        return {"date_format": self.for_center(center).date_format}
+
 
 def load_csv_files(
     con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path, layout: CsvLayout

@@ -41,4 +41,4 @@ def reader_calls(center: Center, extract_dir: Path) -> list[ReaderCall]:
 
 def staging_parameters(center: Center) -> dict[str, str]:
     """Values the dialect's staging models bind (the center may override the date format)."""
-    return {"date_format": LAYOUT.for_center(center).date_format}
+    return LAYOUT.staging_parameters(center)
