@@ -6,6 +6,10 @@ reported and quarantined: its last accepted extract is used instead, or it is le
 none; the others go on. The registry is published only when its marts pass the gate. The run ends
 Completed when every center's newest extract is in the registry, and Failed, naming the centers,
 when any is not, after the registry has been built from the others.
+
+A run whose inputs (extracts, configuration, key, code) are those of the published registry, whose
+outputs `out/latest` shows, stops after loading: it would rebuild the same registry. It reports
+what the published run decided and publishes nothing (`rebuild=True` builds anyway).
 """
 
 from __future__ import annotations
@@ -34,13 +38,20 @@ from jakreg.settings import DuckDBSettings
 from jakreg.stage_timings import StageTimings
 from tasks.analysis.artifacts import publish_artifacts
 from tasks.analysis.report import write_report
-from tasks.analysis.run_folder import create_run_folder
+from tasks.analysis.run_folder import create_run_folder, latest_run_folder
 from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
 from tasks.build_registry import build_registry, publish_registry
 from tasks.extract.incremental import CenterLoad, load_center, record_loads
 from tasks.extract.pseudonym import pseudonym_key
-from tasks.publish import clear_leftovers, keep_outputs, outputs_building_dir, publish_outputs
+from tasks.publish import (
+    clear_leftovers,
+    keep_outputs,
+    outputs_building_dir,
+    publish_outputs,
+    published_version,
+)
 from tasks.quality.quarantine import QualityGate, RegistryGateError
+from tasks.registry_inputs import PublishedRun, inputs_digest, read_published_run
 from tasks.registry_lock import registry_lock
 from tasks.run_log import record_end, record_start
 from tasks.run_summary import publish_run_summary
@@ -61,6 +72,8 @@ class RefreshResult:
     data_docs: Path | None = None
     version: str | None = None
     in_registry: dict[str, str] = field(default_factory=dict)
+    # True when the inputs were the published run's, so nothing was built or published.
+    nothing_new: bool = False
 
     def center_summary(self) -> dict[str, dict[str, Any]]:
         """Per center: what the run did with its newest extract and what the registry holds."""
@@ -106,13 +119,15 @@ def registry_refresh(
     quality_file: Path | None = None,
     keep_versions: int = 3,
     lock_wait_seconds: float = 0,
+    rebuild: bool = False,
 ) -> RefreshResult | State:
     """Refreshes the registry from each center's newest extract and writes the run's outputs into
     a new dated folder under `out_dir`, then points `out_dir/latest` at it.
 
     The registry's lock is held throughout (waiting up to `lock_wait_seconds` for another run);
-    the `keep_versions` versions published before this one are kept for `jakreg rollback`."""
-    pseudonym_key()  # fail before any work when the secret is missing
+    the `keep_versions` versions published before this one are kept for `jakreg rollback`.
+    `rebuild` builds and publishes even when nothing changed since the published run."""
+    key = pseudonym_key()  # fail before any work when the secret is missing
     layout = RegistryLayout.for_database(Path(database), work_dir)
     run_id = str(flow_run.id or uuid.uuid4())
     protocol = Protocol.load(protocol_file)
@@ -128,6 +143,8 @@ def registry_refresh(
                 thresholds,
                 keep_versions,
                 run_id,
+                key,
+                rebuild,
             )
         except Exception as err:
             record_end(layout.run_log, run_id, "Failed", f"{type(err).__name__}: {err}")
@@ -152,6 +169,8 @@ def _refresh(
     thresholds: QualityThresholds,
     keep_versions: int,
     run_id: str,
+    key: bytes,
+    rebuild: bool,
 ) -> RefreshResult:
     """The run, under the registry lock: load, gate, build, gate, analyse, publish."""
     logger = get_run_logger()
@@ -160,8 +179,6 @@ def _refresh(
     result = RefreshResult(layout.database, out_dir, run_id)
     clear_leftovers(layout, out_dir)
 
-    run_folder = create_run_folder(outputs_building_dir(out_dir), run_id)
-    gate = QualityGate.start(layout.work_dir, run_folder / "data_docs", thresholds, run_id)
     with result.timings.measure("stage-centers") as timing:
         load = with_policy(load_center, CENTER_TIMEOUT_SECONDS)
         futures = [load.submit(center, layout, settings) for center in centers.centers]
@@ -176,6 +193,19 @@ def _refresh(
         timing.rows_in = sum(extract.total_rows_read for extract in staged.values())
         timing.rows_out = sum(extract.total_rows_staged for extract in staged.values())
 
+    newest = [
+        (center, load.fingerprint.digest if load.fingerprint else None)
+        for center, load in zip(centers.centers, result.loads, strict=True)
+    ]
+    digest = inputs_digest(newest, protocol, thresholds, key)
+    published = read_published_run(layout.database)
+    if not rebuild and published and published.inputs_digest == digest:
+        outputs = latest_run_folder(out_dir, published.run_id)
+        if outputs:
+            return _nothing_new(result, published, outputs, layout)
+
+    run_folder = create_run_folder(outputs_building_dir(out_dir), run_id)
+    gate = QualityGate.start(layout.work_dir, run_folder / "data_docs", thresholds, run_id)
     with result.timings.measure("quality-gate"):
         accepted = []
         for center in centers.centers:
@@ -195,8 +225,18 @@ def _refresh(
             raise NoCenterStagedError("no center could be staged; see the errors above")
 
     with result.timings.measure("build-registry") as timing:
+        decisions = {
+            center_id: {
+                "quality": quality,
+                "problem": result.failed_centers.get(center_id),
+                "in_registry": next(
+                    (e.extract_date for e in accepted if e.center_id == center_id), None
+                ),
+            }
+            for center_id, quality in result.quality.items()
+        }
         build = with_policy(build_registry, BUILD_TIMEOUT_SECONDS)(
-            layout.database, accepted, protocol, settings, run_id
+            layout.database, accepted, protocol, settings, run_id, digest, decisions
         )
         registry = gate.check_registry(build.building)
         result.data_docs = gate.publish_report(run_folder)
@@ -205,7 +245,7 @@ def _refresh(
             raise RegistryGateError(
                 registry, build.building, kept / result.data_docs.relative_to(run_folder)
             )
-        result.mart_rows = {t: n for t, n in build.row_counts.items() if t.startswith("marts.")}
+        result.mart_rows = build.mart_rows
         timing.rows_in = sum(extract.total_rows_staged for extract in accepted)
         timing.rows_out = sum(result.mart_rows.values())
     with result.timings.measure("analysis") as timing:
@@ -230,6 +270,33 @@ def _refresh(
         version.name,
         layout.database,
         result.mart_rows,
+    )
+    return result
+
+
+def _nothing_new(
+    result: RefreshResult, published: PublishedRun, outputs: Path, layout: RegistryLayout
+) -> RefreshResult:
+    """The result of a run whose inputs are the published run's: that run's decisions stand."""
+    logger = get_run_logger()
+    result.nothing_new = True
+    version = published_version(layout)
+    result.version = version.name if version else None
+    result.run_folder = outputs
+    result.data_docs = outputs / "data_docs" / "index.html"
+    result.mart_rows = published.mart_rows
+    for center_id, decision in published.centers.items():
+        result.quality[center_id] = decision["quality"]
+        if decision["in_registry"]:
+            result.in_registry[center_id] = decision["in_registry"]
+        if decision["problem"]:
+            result.failed_centers[center_id] = decision["problem"]
+            logger.error("center %s still not refreshed: %s", center_id, decision["problem"])
+    logger.info(
+        "nothing new since run %s: its registry (version %s) and outputs %s stay published",
+        published.run_id,
+        result.version,
+        outputs,
     )
     return result
 

@@ -93,6 +93,12 @@ def _parser() -> argparse.ArgumentParser:
         default=3,
         help="published versions kept for rollback besides the new one (default 3)",
     )
+    run.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="build and publish even when nothing changed since the published run (default: "
+        "a run with nothing new publishes nothing)",
+    )
     run.set_defaults(command=_run)
 
     validate = commands.add_parser(
@@ -154,10 +160,13 @@ def _run(args: argparse.Namespace) -> int:
             quality_file=args.quality,
             keep_versions=args.keep_versions,
             lock_wait_seconds=args.wait,
+            rebuild=args.rebuild,
         )
     except CentersNotRefreshedError as err:
         result = err.result
     summary_path = result.run_folder / "retention_summary.csv"
+    if result.nothing_new:
+        print("nothing new since the published run: the registry and outputs below stand")
     print(f"registry: {result.database}")
     print(f"outputs: {result.run_folder} (also {Path(args.out) / 'latest'})")
     print(f"report: {result.run_folder / 'report.html'}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from prefect import task
 
@@ -31,6 +32,15 @@ class RegistryBuild:
     building: Path
     row_counts: dict[str, int]
 
+    @property
+    def mart_rows(self) -> dict[str, int]:
+        return mart_rows(self.row_counts)
+
+
+def mart_rows(row_counts: dict[str, int]) -> dict[str, int]:
+    """The row counts of the marts, the registry's public tables."""
+    return {table: n for table, n in row_counts.items() if table.startswith("marts.")}
+
 
 @task(name="build-registry")
 def build_registry(
@@ -39,9 +49,15 @@ def build_registry(
     protocol: Protocol,
     settings: DuckDBSettings,
     run_id: str,
+    inputs_digest: str,
+    decisions: dict[str, dict[str, Any]],
 ) -> RegistryBuild:
     """Loads every center's staged Parquet and runs the intermediate and mart models into
-    `<database>.building`; `publish_registry` renames it into place."""
+    `<database>.building`; `publish_registry` renames it into place.
+
+    `meta.run` records the run, the protocol, the extracts, the digest of the build's inputs and
+    the gate's decision per center (`decisions`), so a later run with the same inputs can stand
+    on this one (tasks/registry_inputs.py)."""
     building = database.with_name(database.name + ".building")
     building.unlink(missing_ok=True)
     database.parent.mkdir(parents=True, exist_ok=True)
@@ -61,11 +77,16 @@ def build_registry(
         db.run(
             con,
             "create table meta.run as select $run_id as run_id, now() as built_at, "
-            "$protocol::json as protocol, $extracts::json as extracts",
+            "$protocol::json as protocol, $extracts::json as extracts, "
+            "$inputs_digest as inputs_digest, $centers::json as centers, "
+            "$mart_rows::json as mart_rows",
             {
                 "run_id": run_id,
                 "protocol": json.dumps(protocol.as_dict()),
                 "extracts": json.dumps({e.center_id: e.extract_date for e in staged}),
+                "inputs_digest": inputs_digest,
+                "centers": json.dumps(decisions),
+                "mart_rows": json.dumps(mart_rows(counts)),
             },
         )
         db.run(con, "checkpoint")

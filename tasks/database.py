@@ -22,6 +22,15 @@ def fetch_all(
     return con.execute(sql, parameters or {}).fetchall()
 
 
+def fetch_records(
+    con: duckdb.DuckDBPyConnection, sql: str, parameters: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Every row of a query's result as a mapping of column name to value."""
+    result = con.execute(sql, parameters or {})
+    names = [column[0] for column in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
 def fetch_value(
     con: duckdb.DuckDBPyConnection, sql: str, parameters: dict[str, Any] | None = None
 ) -> Any:

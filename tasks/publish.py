@@ -25,7 +25,7 @@ import duckdb
 from jakreg.errors import JakregError
 from jakreg.faults import fault_point
 from jakreg.layout import RegistryLayout
-from tasks.analysis.run_folder import point_latest
+from tasks.analysis.run_folder import point_latest, short_run_id
 from tasks.atomic_files import PARTIAL, clean_leftovers, replace_file
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class Version:
 def version_name(run_id: str, when: datetime | None = None) -> str:
     """`20261129T020000Z-1a2b3c4d`: sortable by publish time, traceable to the run."""
     when = when or datetime.now(UTC)
-    return f"{when.astimezone(UTC):%Y%m%dT%H%M%SZ}-{run_id.replace('-', '')[:8]}"
+    return f"{when.astimezone(UTC):%Y%m%dT%H%M%SZ}-{short_run_id(run_id)}"
 
 
 def kept_versions(layout: RegistryLayout) -> list[Version]:
@@ -77,7 +77,7 @@ def published_version(layout: RegistryLayout) -> Version | None:
     run_id = published_run_id(layout.database)
     if run_id is None:
         return None
-    prefix = run_id.replace("-", "")[:8]
+    prefix = short_run_id(run_id)
     return next((v for v in kept_versions(layout) if v.run_id_prefix == prefix), None)
 
 

@@ -18,10 +18,23 @@ from prefect import task
 LATEST = "latest"
 
 
+def short_run_id(run_id: str) -> str:
+    """The first 8 hex digits of a run id: how run folders and registry versions name a run."""
+    return run_id.replace("-", "")[:8] or "local"
+
+
 def run_folder_name(started: datetime, run_id: str) -> str:
     """`2026-11-29T014502-1a2b3c4d`: sortable by time, unique by run."""
-    short_id = run_id.replace("-", "")[:8] or "local"
-    return f"{started.astimezone(UTC):%Y-%m-%dT%H%M%S}-{short_id}"
+    return f"{started.astimezone(UTC):%Y-%m-%dT%H%M%S}-{short_run_id(run_id)}"
+
+
+def latest_run_folder(out_dir: Path, run_id: str) -> Path | None:
+    """The folder `out_dir/latest` points at, when it holds the outputs of run `run_id`."""
+    latest = Path(out_dir) / LATEST
+    if not latest.is_dir():
+        return None
+    folder = latest.resolve()
+    return folder if folder.name.endswith(f"-{short_run_id(run_id)}") else None
 
 
 @task(name="create-run-folder")

@@ -29,6 +29,7 @@ from tasks.extract.manifest import ExtractFingerprint, fingerprint_extract
 from tasks.extract.pseudonym import install_patient_key_macro, pseudonym_key
 from tasks.extract.vocabulary import load_vocabulary
 from tasks.quality.raw_copy import write_raw_copies
+from tasks.registry_inputs import code_digest, key_id
 
 STAGED_TABLES = (
     "stg_patients",
@@ -54,6 +55,10 @@ class StagedExtract:
     unmapped_rows: int
     extract_digest: str
     rows_rejected: dict[str, int] = field(default_factory=dict)
+    # Which key pseudonymised it and which code staged it: staged data is reused only when both
+    # are still the ones in use (tasks/extract/incremental.py).
+    key_id: str = ""
+    code_digest: str = ""
 
     def parquet(self, table: str) -> Path:
         return self.folder / f"{table}.parquet"
@@ -154,6 +159,8 @@ def stage_center(
         {table.removeprefix("staging."): n for table, n in counts.items()},
         int(unmapped),
         extract.digest,
+        key_id=key_id(pseudonym_key()),
+        code_digest=code_digest(),
     )
     staged.save(partial)
     replace_folder(partial, target)

@@ -23,11 +23,13 @@ from jakreg.errors import JakregError
 from jakreg.faults import fault_point
 from jakreg.quality import QualityThresholds
 from jakreg.quality_status import CenterQuality, QualityStatus
+from tasks.extract.pseudonym import pseudonym_key
 from tasks.extract.stage_center import StagedExtract
 from tasks.quality.context import build_data_docs, open_context
 from tasks.quality.gate import validate_center, validate_registry
 from tasks.quality.report import markdown_report
 from tasks.quality.verdict import ERROR, FAILED, PASSED, WARNED, WARNING, Finding, Verdict
+from tasks.registry_inputs import key_id
 
 GATE_FILE = "gate.json"
 NOT_STAGED = "the newest extract could not be staged"
@@ -173,7 +175,8 @@ def record_verdict(extract: StagedExtract, verdict: Verdict) -> None:
 def last_accepted_extract(
     work_dir: Path, center_id: str, before: str = "9999-12-31"
 ) -> StagedExtract | None:
-    """The newest staged extract of the center older than `before` that the gate accepted."""
+    """The newest staged extract of the center older than `before` that the gate accepted and
+    that was pseudonymised with the key in use (another key's patient keys would not match)."""
     center_dir = work_dir / "staged" / center_id
     candidates = (
         sorted(center_dir.glob(f"*/{GATE_FILE}"), reverse=True) if center_dir.is_dir() else []
@@ -181,5 +184,7 @@ def last_accepted_extract(
     for gate_file in candidates:
         record = json.loads(gate_file.read_text(encoding="utf-8"))
         if record["extract_date"] < before and record["status"] != FAILED:
-            return StagedExtract.read(gate_file.parent)
+            staged = StagedExtract.read(gate_file.parent)
+            if staged is not None and staged.key_id == key_id(pseudonym_key()):
+                return staged
     return None

@@ -7,7 +7,6 @@ JAKREG_FAULT_INJECT test hook (jakreg/faults.py). Kill points run in parallel to
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
@@ -22,10 +21,10 @@ from prefect.settings import PREFECT_API_URL
 from jakreg.faults import FAULT_ENV, FAULT_POINTS
 from jakreg.simulate import simulate
 from tests.conftest import TEST_KEY
+from tests.e2e.snapshots import SCRATCH, published_files
 
 pytestmark = pytest.mark.e2e
 MARTS = ("advanced_therapy_courses", "jaki_courses", "jaki_failures")
-SCRATCH = (".partial", ".building", ".building.wal")
 
 
 def _start(root: Path, fault: str | None = None) -> subprocess.Popen:
@@ -42,23 +41,6 @@ def _start(root: Path, fault: str | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-
-
-def _published(root: Path) -> dict[str, str]:
-    """sha256 of every published file (the database, kept versions, outputs) and the target of
-    `out/latest`; a killed run's scratch (`*.partial`, `*.building`) is not published."""
-    snapshot = {}
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root).as_posix()
-        if relative.startswith(("landing", "truth", "registry.work")) or any(
-            part.endswith(SCRATCH) for part in path.relative_to(root).parts
-        ):
-            continue
-        if path.is_symlink():
-            snapshot[relative] = f"-> {os.readlink(path)}"
-        elif path.is_file() and path.name != "registry.duckdb.lock":
-            snapshot[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return snapshot
 
 
 def _scratch(root: Path) -> list[str]:
@@ -101,7 +83,7 @@ def test_a_run_killed_at_any_stage_changes_nothing_and_the_next_run_converges(
 ) -> None:
     reference = _copy(published, "uninterrupted")
     roots = {fault: _copy(published, f"killed-{fault}") for fault in FAULT_POINTS}
-    before = _published(published)
+    before = published_files(published)
     runs = {fault: _start(root, fault) for fault, root in roots.items()}
     runs["uninterrupted"] = _start(reference)
     outcomes = {name: _finish(process) for name, process in runs.items()}
@@ -109,7 +91,7 @@ def test_a_run_killed_at_any_stage_changes_nothing_and_the_next_run_converges(
     assert outcomes.pop("uninterrupted")[0] == 0
     for fault, (returncode, stderr) in outcomes.items():
         assert returncode == -signal.SIGKILL, f"{fault}: {stderr[-2000:]}"
-        assert _published(roots[fault]) == before, fault
+        assert published_files(roots[fault]) == before, fault
     assert _scratch(roots["stage"]), "the kill must have left a half-staged extract"
 
     recoveries = {fault: _start(root) for fault, root in roots.items()}
@@ -118,7 +100,7 @@ def test_a_run_killed_at_any_stage_changes_nothing_and_the_next_run_converges(
         assert returncode == 0, f"{fault}: {stderr[-2000:]}"
         assert _marts(roots[fault]) == _marts(reference), fault
         assert _scratch(roots[fault]) == [], fault
-        assert _published(roots[fault]) != before, fault
+        assert published_files(roots[fault]) != before, fault
 
 
 def test_two_runs_started_at_once_one_runs_the_other_exits_clearly(published: Path) -> None:

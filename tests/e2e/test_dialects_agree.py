@@ -31,7 +31,7 @@ def _marts(root: Path, dialect: str) -> dict[str, list[tuple]]:
     settings = DuckDBSettings()
     staged = stage_center.fn(center, root / dialect / "work", settings)
     build = build_registry.fn(
-        root / dialect / "registry.duckdb", [staged], Protocol(), settings, "t"
+        root / dialect / "registry.duckdb", [staged], Protocol(), settings, "t", "", {}
     )
     with duckdb.connect(str(build.building), read_only=True) as con:
         return {mart: sorted(con.table(f"marts.{mart}").fetchall()) for mart in MARTS}

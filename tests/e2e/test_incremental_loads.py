@@ -1,5 +1,6 @@
 """Incremental loads through the real flow: unchanged extracts are reused, changed ones restaged,
-and a center whose new extract is broken keeps its last good one."""
+a center whose new extract is broken keeps its last good one, and a run with nothing new
+publishes nothing."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from flows.registry_refresh import registry_refresh
 from jakreg.layout import RegistryLayout
 from jakreg.simulate import simulate
 from tasks.extract.manifest import JsonLines
+from tests.e2e.snapshots import published_files
 
 pytestmark = pytest.mark.e2e
 
@@ -39,9 +41,9 @@ def registry(baseline: Path, tmp_path: Path) -> Path:
     return copy
 
 
-def _refresh(root: Path):
+def _refresh(root: Path, **options):
     return registry_refresh(
-        root / "centers.yaml", root / "registry.duckdb", root / "out", return_state=True
+        root / "centers.yaml", root / "registry.duckdb", root / "out", return_state=True, **options
     )
 
 
@@ -72,9 +74,17 @@ def _prescriptions_per_center(root: Path) -> dict[str, int]:
     return dict(rows)
 
 
-def test_second_run_without_new_extracts_stages_nothing(registry: Path) -> None:
+def _built(run_id: str) -> bool:
+    return any(name.startswith("build-registry") for name in _task_run_names(run_id))
+
+
+def test_second_run_without_new_extracts_stages_builds_and_publishes_nothing(
+    registry: Path,
+) -> None:
     staged_files = sorted((registry / "registry.work" / "staged").rglob("*.parquet"))
     mtimes = [p.stat().st_mtime_ns for p in staged_files]
+    published = published_files(registry)
+    latest = (registry / "out" / "latest").resolve()
 
     state = _refresh(registry)
 
@@ -86,8 +96,65 @@ def test_second_run_without_new_extracts_stages_nothing(registry: Path) -> None:
     }
     names = _task_run_names(result.run_id)
     assert {"load-sagunto", "load-valencia"} <= set(names)
-    assert not [n for n in names if n.startswith("stage-")]
+    assert not [n for n in names if n.startswith(("stage-", "validate-", "build-registry"))]
     assert [p.stat().st_mtime_ns for p in staged_files] == mtimes
+    assert published_files(registry) == published
+    assert result.run_folder == latest
+    assert set(result.in_registry) == {"valencia", "sagunto"}
+    assert result.mart_rows["marts.jaki_courses"] > 0
+
+
+def test_a_run_with_nothing_new_still_reports_a_quarantined_center(registry: Path) -> None:
+    [good] = (registry / "landing" / "valencia").iterdir()
+    broken = good.with_name("2099-01-01")
+    shutil.copytree(good, broken)
+    (broken / "patients.csv").write_text("nhc;sexo\n1;F\n", encoding="utf-8")
+    first = _refresh(registry)
+    published = published_files(registry)
+
+    second = _refresh(registry)
+
+    result = second.result(raise_on_failure=False).result
+    assert not _built(result.run_id)
+    assert published_files(registry) == published
+    assert second.is_failed()
+    assert second.message == first.message
+    assert "patients.csv" in result.failed_centers["valencia"]
+    assert result.in_registry == {"valencia": good.name, "sagunto": result.in_registry["sagunto"]}
+
+
+def test_a_changed_protocol_rebuilds_with_nothing_new(registry: Path) -> None:
+    protocol = registry / "protocol.yaml"
+    protocol.write_text("permissible_gap_days: 60\n", encoding="utf-8")
+
+    state = _refresh(registry, protocol_file=protocol)
+
+    assert _built(state.result().run_id)
+    with duckdb.connect(str(registry / "registry.duckdb"), read_only=True) as con:
+        gap = con.sql("select protocol->>'permissible_gap_days' from meta.run").fetchall()
+    assert gap == [("60",)]
+
+
+def test_rebuild_builds_and_publishes_with_nothing_new(registry: Path) -> None:
+    latest = (registry / "out" / "latest").resolve()
+
+    state = _refresh(registry, rebuild=True)
+
+    result = state.result()
+    assert _built(result.run_id)
+    assert result.run_folder == (registry / "out" / "latest").resolve() != latest
+
+
+def test_a_new_pseudonym_key_restages_every_center(
+    registry: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JAKREG_PSEUDONYM_KEY", "another-key-not-secret")
+
+    state = _refresh(registry)
+
+    result = state.result()
+    assert _statuses(registry, result.run_id) == {"valencia": {"loaded"}, "sagunto": {"loaded"}}
+    assert _built(result.run_id)
 
 
 def test_changed_file_under_old_extract_date_restages_only_that_center(registry: Path) -> None:

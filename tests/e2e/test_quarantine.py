@@ -91,6 +91,6 @@ def test_a_registry_failing_its_marts_gate_leaves_the_published_database_untouch
     monkeypatch.setattr(tasks.quality.quarantine, "validate_registry", lambda *_: failing)
     centers_file = runs["root"] / "cohort" / "centers.yaml"
     with pytest.raises(RegistryGateError, match="the registry was not published"):
-        registry_refresh(centers_file, database, runs["root"] / "out")
+        registry_refresh(centers_file, database, runs["root"] / "out", rebuild=True)
     assert database.read_bytes() == published
     assert Path(f"{database}.building").exists()
