@@ -32,10 +32,16 @@ def add_ops_commands(commands: Any) -> None:
         help="publish a kept earlier version of the registry again",
         description="Replace the published registry, atomically and under the registry lock, "
         "with a kept version: by default the one before the published one. `jakreg status` "
-        "lists the kept versions. The output folders are not changed.",
+        "lists the kept versions. With --out, OUT/latest is pointed at the outputs of the run "
+        "that built the restored version, when they are still in OUT.",
     )
     rollback.add_argument("--db", type=Path, required=True, help="published registry database")
     rollback.add_argument("--to", metavar="VERSION", help="version to restore (default: previous)")
+    rollback.add_argument(
+        "--out",
+        type=Path,
+        help="the runs' output folder, whose `latest` should show the restored version's run",
+    )
     rollback.set_defaults(command=_rollback)
 
 
@@ -46,8 +52,27 @@ def _rollback(args: argparse.Namespace) -> int:
     layout = RegistryLayout.for_database(args.db)
     with registry_lock(layout.lock, "jakreg rollback"):
         version = rollback(layout, args.to)
-    print(f"published version {version.name} again at {layout.database}")
+        print(f"published version {version.name} again at {layout.database}")
+        if args.out:
+            print(_point_latest_at_run(args.out, version.run_id_prefix))
     return 0
+
+
+def _point_latest_at_run(out_dir: Path, run_id: str) -> str:
+    """Points `out_dir/latest` at run `run_id`'s outputs, so the report shown is the restored
+    registry's; says what it did, or why `latest` was left as it was."""
+    from tasks.analysis.run_folder import LATEST, point_latest, run_folder_of
+
+    folder = run_folder_of(out_dir, run_id)
+    latest = out_dir / LATEST
+    if folder is None:
+        shown = latest.resolve().name if latest.is_dir() else "nothing"
+        return (
+            f"the outputs of run {run_id} are no longer in {out_dir}: {latest} still shows "
+            f"{shown}, which is not the restored registry's report; the next run writes new ones"
+        )
+    point_latest.fn(folder)
+    return f"{latest} now shows {folder.name}, the outputs of run {run_id}"
 
 
 def _status(args: argparse.Namespace) -> int:

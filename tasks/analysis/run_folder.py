@@ -37,6 +37,17 @@ def latest_run_folder(out_dir: Path, run_id: str) -> Path | None:
     return folder if folder.name.endswith(f"-{short_run_id(run_id)}") else None
 
 
+def run_folder_of(out_dir: Path, run_id: str) -> Path | None:
+    """The published output folder of run `run_id` (or of its short id) in `out_dir`, when it is
+    still there (the glob skips `latest` and the hidden `.building`)."""
+    folders = [
+        folder
+        for folder in Path(out_dir).glob(f"*-{short_run_id(run_id)}")
+        if folder.is_dir() and not folder.is_symlink()
+    ]
+    return max(folders, default=None)
+
+
 @task(name="create-run-folder")
 def create_run_folder(out_dir: Path, run_id: str, started: datetime | None = None) -> Path:
     """Creates the run's folder under `out_dir` (fails if it exists: runs never share one)."""
