@@ -117,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
         "--work",
         type=Path,
         help="the registry's work folder, to compare row counts with the last accepted extracts "
-        "(default: a temporary folder, no comparison)",
+        "(read only; default: no comparison)",
     )
     validate.add_argument("--quality", type=Path, help="YAML overriding quality thresholds")
     validate.set_defaults(command=_validate)

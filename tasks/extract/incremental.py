@@ -1,13 +1,14 @@
 """Loads one center incrementally: stage its newest extract only when its files changed.
 
-The newest extract's files are hashed. When a staged extract of the same date exists whose
-`staged.json` records the same digest, key id and code digest, its Parquet files are reused: the
+The newest extract's files are hashed. When a staged extract of the same date and digest exists
+whose `staged.json` records the key id and code digest in use, its Parquet files are reused: the
 extract was loaded before and nothing changed. Otherwise the extract is staged again: a re-sent,
 corrected dump under an old date is caught by its hashes, a new pseudonymisation key or a new
 jakreg version by the key id and code digest. When staging fails on the center's data, the failure
 is returned, not raised: the quality gate then puts the center's last accepted extract in the
-registry (`tasks/quality/quarantine.py`); the staged folder of a failed extract is never replaced,
-so a corrected dump that turns out broken leaves the earlier good one of the same date in place.
+registry (`tasks/quality/quarantine.py`). A dump re-sent under an old date is staged beside the
+one sent first (folders are named by date and digest), so a corrected dump that turns out broken
+leaves the earlier good one of the same date in place.
 Every outcome is recorded in the load manifest, file by file, by the flow (one writer, whichever
 task runner staged).
 
@@ -37,7 +38,12 @@ from tasks.extract.manifest import (
     load_records,
 )
 from tasks.extract.pseudonym import pseudonym_key
-from tasks.extract.stage_center import StagedExtract, newest_extract, stage_center
+from tasks.extract.stage_center import (
+    StagedExtract,
+    newest_extract,
+    stage_center,
+    staged_folder,
+)
 from tasks.registry_inputs import code_digest, key_id
 
 
@@ -57,7 +63,7 @@ class CenterLoad:
 def reusable_staged(staged_dir: Path, fingerprint: ExtractFingerprint) -> StagedExtract | None:
     """The staged extract of this date when it was staged from exactly these files, with the
     pseudonymisation key and the code in use now."""
-    staged = StagedExtract.read(staged_dir / fingerprint.center_id / fingerprint.extract_date)
+    staged = StagedExtract.read(staged_folder(staged_dir, fingerprint))
     if (
         staged is None
         or staged.extract_digest != fingerprint.digest

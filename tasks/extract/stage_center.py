@@ -2,9 +2,10 @@
 
 Runs in its own in-memory DuckDB, so centers stage concurrently and a worker needs no access to
 the registry database. Local identifiers exist only in that in-memory database; the Parquet files
-carry pseudonymous keys. Files and `staged.json` (what was staged, from which file hashes) are
-written to a `.partial` folder and renamed into place, so a staged extract folder exists only
-when complete: it is the proof `tasks/extract/incremental.py` relies on to skip unchanged extracts.
+carry pseudonymous keys. Each staged extract has its own folder, named by extract date and digest.
+Files and `staged.json` (what was staged, from which file hashes) are written to a `.partial`
+folder and renamed into place, so a staged extract folder exists only when complete: it is the
+proof `tasks/extract/incremental.py` relies on to skip unchanged extracts.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import re
 import shutil
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import task
@@ -59,6 +61,14 @@ class StagedExtract:
     # are still the ones in use (tasks/extract/incremental.py).
     key_id: str = ""
     code_digest: str = ""
+    # When it was staged (UTC): orders a center's extracts of the same date.
+    staged_at: str = ""
+
+    @property
+    def order(self) -> tuple[str, str]:
+        """Later extracts sort after earlier ones; a dump re-sent under the same date after the
+        one sent first."""
+        return (self.extract_date, self.staged_at)
 
     def parquet(self, table: str) -> Path:
         return self.folder / f"{table}.parquet"
@@ -86,6 +96,13 @@ class StagedExtract:
         except FileNotFoundError:
             return None
         return cls(folder=folder, **record)
+
+
+def staged_folder(staged_dir: Path, extract: ExtractFingerprint) -> Path:
+    """`<staged>/<center>/<extract date>-<digest prefix>/`: a dump re-sent under the same date is
+    staged beside the one sent first, which stays in place until the gate has judged the new one
+    (a center whose corrected dump fails keeps the dump it had)."""
+    return staged_dir / extract.center_id / f"{extract.extract_date}-{extract.digest[:12]}"
 
 
 def newest_extract(center: Center) -> Path:
@@ -121,7 +138,7 @@ def stage_center(
     under `<work_dir>/staged/<center>/<extract date>/`."""
     extract = extract or fingerprint_extract(center.id, newest_extract(center))
     extract_dir = extract.folder
-    target = work_dir / "staged" / center.id / extract_dir.name
+    target = staged_folder(work_dir / "staged", extract)
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
@@ -161,6 +178,7 @@ def stage_center(
         extract.digest,
         key_id=key_id(pseudonym_key()),
         code_digest=code_digest(),
+        staged_at=datetime.now(UTC).isoformat(),
     )
     staged.save(partial)
     replace_folder(partial, target)

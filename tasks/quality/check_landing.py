@@ -1,8 +1,8 @@
 """`jakreg validate`: the per-center gate alone, on what is in the landing folders.
 
-Each center's newest extract is staged into a work folder (a temporary one unless given) and
-validated exactly as a run would; nothing is built or published. With the registry's work
-folder, the row counts are compared with each center's last accepted extract.
+Each center's newest extract is staged into a temporary folder and validated exactly as a run
+would; nothing is built or published. Given the registry's work folder, the row counts are
+compared with each center's last accepted extract there; nothing is written into it.
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ def check_landing(
     # data manager can check a dump without the registry's secret.
     os.environ.setdefault(KEY_VARIABLE, secrets.token_hex(32))
     with tempfile.TemporaryDirectory(prefix="jakreg-validate-") as scratch:
-        work = Path(work_dir) if work_dir else Path(scratch)
+        work = Path(scratch)
         gate = QualityGate.start(
-            work, Path(docs_dir), thresholds or QualityThresholds(), "validate"
+            work, Path(docs_dir), thresholds or QualityThresholds(), "validate", work_dir
         )
         for center in chosen:
             try:

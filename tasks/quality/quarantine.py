@@ -13,6 +13,7 @@ are the baseline of the row-count expectation, and its Parquet replaces a quaran
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from jakreg.errors import JakregError
 from jakreg.faults import fault_point
 from jakreg.quality import QualityThresholds
 from jakreg.quality_status import CenterQuality, QualityStatus
+from tasks.atomic_files import PARTIAL
 from tasks.extract.pseudonym import pseudonym_key
 from tasks.extract.stage_center import StagedExtract
 from tasks.quality.context import build_data_docs, open_context
@@ -68,13 +70,20 @@ class QualityGate:
     thresholds: QualityThresholds
     run_name: str
     verdicts: dict[str, Verdict | str]
+    baseline_dir: Path | None = None
 
     @classmethod
     def start(
-        cls, work_dir: Path, docs_dir: Path, thresholds: QualityThresholds, run_name: str
+        cls,
+        work_dir: Path,
+        docs_dir: Path,
+        thresholds: QualityThresholds,
+        run_name: str,
+        baseline_dir: Path | None = None,
     ) -> QualityGate:
-        """A gate with the previous run's validation results cleared from the context."""
-        gate = cls(Path(work_dir), Path(docs_dir), thresholds, run_name, {})
+        """A gate with the previous run's validation results cleared from the context; row
+        counts are compared with the extracts accepted in `baseline_dir` (default: `work_dir`)."""
+        gate = cls(Path(work_dir), Path(docs_dir), thresholds, run_name, {}, baseline_dir)
         open_context(gate.quality_dir, gate.docs_dir, fresh=True)
         return gate
 
@@ -83,8 +92,11 @@ class QualityGate:
         return self.work_dir / "quality"
 
     def check_center(self, center: Center, extract: StagedExtract) -> CenterDecision:
-        """Validates a newly staged extract and decides which of the center's extracts goes in."""
-        previous = last_accepted_extract(self.work_dir, center.id, before=extract.extract_date)
+        """Validates a newly staged extract and decides which of the center's extracts goes in.
+
+        Its row counts are compared with the center's extract accepted before it (in the baseline
+        folder: the work folder, or the registry's work folder for `jakreg validate`)."""
+        previous = last_accepted_extract(self.baseline_dir or self.work_dir, center.id, extract)
         verdict = validate_center(
             extract,
             center.dialect,
@@ -98,14 +110,23 @@ class QualityGate:
         self.verdicts[center.id] = verdict
         warnings = tuple(verdict.by_level(WARNING))
         if not verdict.failed:
+            drop_superseded(extract, extract)
             return CenterDecision(center.id, verdict.status, extract, None, warnings, verdict)
         errors = "; ".join(f.describe() for f in verdict.by_level(ERROR))
-        return self._quarantine(center.id, previous, f"extract {extract.extract_date}: {errors}")
+        kept = self._last_accepted(center.id, extract)
+        drop_superseded(extract, kept)
+        return self._quarantine(center.id, kept, f"extract {extract.extract_date}: {errors}")
 
     def not_staged(self, center: Center, problem: str) -> CenterDecision:
         """A center whose newest extract could not be read: its last accepted one goes in."""
         self.verdicts[center.id] = NOT_STAGED
-        return self._quarantine(center.id, last_accepted_extract(self.work_dir, center.id), problem)
+        return self._quarantine(center.id, self._last_accepted(center.id), problem)
+
+    def _last_accepted(
+        self, center_id: str, before: StagedExtract | None = None
+    ) -> StagedExtract | None:
+        """The extract a quarantined center keeps: its last accepted one, made with this key."""
+        return last_accepted_extract(self.work_dir, center_id, before, key_id(pseudonym_key()))
 
     def check_registry(self, building: Path) -> Verdict:
         fault_point("validate")
@@ -173,18 +194,36 @@ def record_verdict(extract: StagedExtract, verdict: Verdict) -> None:
 
 
 def last_accepted_extract(
-    work_dir: Path, center_id: str, before: str = "9999-12-31"
+    work_dir: Path,
+    center_id: str,
+    before: StagedExtract | None = None,
+    key: str | None = None,
 ) -> StagedExtract | None:
-    """The newest staged extract of the center older than `before` that the gate accepted and
-    that was pseudonymised with the key in use (another key's patient keys would not match)."""
+    """The center's staged extract that the gate accepted last, among those staged before
+    `before` (by extract date, then staging time; by default among all) and, when `key` is given,
+    pseudonymised with that key id (another key's patient keys would not match the registry's)."""
     center_dir = work_dir / "staged" / center_id
-    candidates = (
-        sorted(center_dir.glob(f"*/{GATE_FILE}"), reverse=True) if center_dir.is_dir() else []
-    )
-    for gate_file in candidates:
-        record = json.loads(gate_file.read_text(encoding="utf-8"))
-        if record["extract_date"] < before and record["status"] != FAILED:
-            staged = StagedExtract.read(gate_file.parent)
-            if staged is not None and staged.key_id == key_id(pseudonym_key()):
-                return staged
-    return None
+    accepted = []
+    for gate_file in center_dir.glob(f"*/{GATE_FILE}") if center_dir.is_dir() else []:
+        if json.loads(gate_file.read_text(encoding="utf-8"))["status"] == FAILED:
+            continue
+        staged = StagedExtract.read(gate_file.parent)
+        if staged is None or (key is not None and staged.key_id != key):
+            continue
+        if before is None or staged.order < before.order:
+            accepted.append(staged)
+    return max(accepted, key=lambda staged: staged.order, default=None)
+
+
+def drop_superseded(extract: StagedExtract, kept: StagedExtract | None) -> None:
+    """Removes the center's other staged extracts of the same date, but the one `kept` in the
+    registry: dumps re-sent under that date since replaced. Each is renamed `.partial` first, so
+    a crash while removing it leaves a leftover the next run clears, never a half folder."""
+    for folder in extract.folder.parent.glob(f"{extract.extract_date}-*"):
+        if folder.name.endswith(PARTIAL) or folder == extract.folder:
+            continue
+        if kept is not None and folder == kept.folder:
+            continue
+        doomed = folder.with_name(folder.name + PARTIAL)
+        folder.rename(doomed)
+        shutil.rmtree(doomed)

@@ -192,3 +192,33 @@ def test_center_with_broken_new_extract_keeps_its_last_good_extract(registry: Pa
     assert "patients.csv" in result.failed_centers["valencia"]
     assert _statuses(registry, result.run_id) == {"valencia": {"failed"}, "sagunto": {"unchanged"}}
     assert _prescriptions_per_center(registry) == before
+
+
+def test_a_corrected_dump_failing_the_gate_under_the_same_date_keeps_the_dump_sent_first(
+    registry: Path,
+) -> None:
+    before = _prescriptions_per_center(registry)
+    [extract] = (registry / "landing" / "valencia").iterdir()
+    prescriptions = extract / "prescriptions.csv"
+    original = prescriptions.read_text(encoding="utf-8")
+    lines = original.splitlines(keepends=True)
+    prescriptions.write_text("".join(lines[: len(lines) // 2]), encoding="utf-8")
+    staged = registry / "registry.work" / "staged" / "valencia"
+
+    halved = _refresh(registry)
+
+    assert halved.is_failed()
+    assert halved.message == f"1 of 2 centers not refreshed: valencia (kept extract {extract.name})"
+    assert (
+        "prescriptions.csv has not shrunk"
+        in halved.result(raise_on_failure=False).result.failed_centers["valencia"]
+    )
+    assert _prescriptions_per_center(registry) == before
+    assert len(list(staged.iterdir())) == 2
+
+    prescriptions.write_text("".join(lines[:-1]), encoding="utf-8")
+    corrected = _refresh(registry)
+
+    assert corrected.is_completed()
+    assert _prescriptions_per_center(registry)["valencia"] == before["valencia"] - 1
+    assert len(list(staged.iterdir())) == 1

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 from pathlib import Path
 
 import pytest
 
+from flows.registry_refresh import registry_refresh
 from jakreg.cli import main
 from jakreg.simulate import simulate
 
@@ -40,3 +42,35 @@ def test_validate_one_center_passes_with_exit_code_0(tmp_path: Path, prefect_har
     summary = simulate(tmp_path / "cohort", patients=200, centers=2, seed=5)
     args = ["validate", "--centers", str(summary.centers_file), "--center", "valencia"]
     assert main([*args, "--out", str(tmp_path / "docs")]) == 0
+
+
+def _halve(csv_file: Path) -> None:
+    lines = csv_file.read_text(encoding="utf-8").splitlines(keepends=True)
+    csv_file.write_text("".join(lines[: len(lines) // 2]), encoding="utf-8")
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_validate_compares_with_the_registry_work_folder_and_writes_nothing_into_it(
+    tmp_path: Path, prefect_harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    summary = simulate(tmp_path / "cohort", patients=200, centers=2, seed=5)
+    registry_refresh(summary.centers_file, tmp_path / "registry.duckdb", tmp_path / "out")
+    work = tmp_path / "registry.work"
+    before = _files(work)
+    [prescriptions] = (tmp_path / "cohort" / "landing" / "valencia").glob("*/prescriptions.csv")
+    _halve(prescriptions)
+
+    args = ["validate", "--centers", str(summary.centers_file), "--center", "valencia"]
+    code = main([*args, "--out", str(tmp_path / "docs"), "--work", str(work)])
+
+    printed = capsys.readouterr().out
+    assert code == 3
+    assert "prescriptions.csv has not shrunk by more than max_row_drop_share" in printed
+    assert _files(work) == before
