@@ -40,6 +40,7 @@ from tasks.analysis.artifacts import publish_artifacts
 from tasks.analysis.report import write_report
 from tasks.analysis.run_folder import create_run_folder, latest_run_folder
 from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
+from tasks.build_center import build_center
 from tasks.build_registry import build_registry, publish_registry
 from tasks.extract.incremental import CenterLoad, load_center, record_loads
 from tasks.extract.pseudonym import pseudonym_key
@@ -235,8 +236,16 @@ def _refresh(
             }
             for center_id, quality in result.quality.items()
         }
+        build_one = with_policy(build_center, BUILD_TIMEOUT_SECONDS)
+        centers_built = [build_one.submit(e, protocol, layout, settings) for e in accepted]
         build = with_policy(build_registry, BUILD_TIMEOUT_SECONDS)(
-            layout.database, accepted, protocol, settings, run_id, digest, decisions
+            layout.database,
+            [future.result() for future in centers_built],
+            protocol,
+            settings,
+            run_id,
+            digest,
+            decisions,
         )
         registry = gate.check_registry(build.building)
         result.data_docs = gate.publish_report(run_folder)

@@ -5,7 +5,8 @@ registry.duckdb            the published registry (replaced atomically, never wr
 registry.duckdb.building   the next version while a run builds and audits it
 registry.duckdb.lock       held (fcntl) by the run or rollback that owns the registry
 registry.versions/         published versions kept for rollback
-registry.work/             staged extracts, the load manifest and the run log
+registry.work/             staged extracts, each center's built model tables, the load manifest
+                           and the run log
 ```
 """
 
@@ -42,6 +43,10 @@ class RegistryLayout:
     @property
     def staged_dir(self) -> Path:
         return self.work_dir / "staged"
+
+    @property
+    def built_dir(self) -> Path:
+        return self.work_dir / "built"
 
     @property
     def manifest(self) -> Path:

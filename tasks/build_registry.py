@@ -1,8 +1,11 @@
-"""Builds the registry database from staged extracts; publishing is one atomic rename.
+"""Assembles the registry database from each center's staged and built Parquet; publishing is
+one atomic rename.
 
-The registry is built into a new file next to the published one and renamed over it only after
-the marts passed the quality gate: readers of the published database never see a half-built or
-failing state, and a crash or a failed gate leaves only a stale `.building` file behind.
+The centers' model tables are built apart (tasks/build_center.py); the registry holds every
+center's staging, intermediate and mart tables side by side. It is built into a new file next to
+the published one and renamed over it only after the marts passed the quality gate: readers of
+the published database never see a half-built or failing state, and a crash or a failed gate
+leaves only a stale `.building` file behind.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from prefect import task
 
 from jakreg.config import Protocol
@@ -19,11 +23,9 @@ from jakreg.faults import fault_point
 from jakreg.layout import RegistryLayout
 from jakreg.settings import DuckDBSettings
 from tasks import database as db
-from tasks import sql_models
-from tasks.extract.stage_center import STAGED_TABLES, StagedExtract
+from tasks.build_center import CenterBuild, mart_rows, mart_tables
+from tasks.extract.stage_center import STAGED_TABLES
 from tasks.publish import Version, publish
-
-REGISTRY_LAYERS = ("intermediate", "marts")
 
 
 @dataclass(frozen=True)
@@ -37,23 +39,18 @@ class RegistryBuild:
         return mart_rows(self.row_counts)
 
 
-def mart_rows(row_counts: dict[str, int]) -> dict[str, int]:
-    """The row counts of the marts, the registry's public tables."""
-    return {table: n for table, n in row_counts.items() if table.startswith("marts.")}
-
-
 @task(name="build-registry")
 def build_registry(
     database: Path,
-    staged: list[StagedExtract],
+    builds: list[CenterBuild],
     protocol: Protocol,
     settings: DuckDBSettings,
     run_id: str,
     inputs_digest: str,
     decisions: dict[str, dict[str, Any]],
 ) -> RegistryBuild:
-    """Loads every center's staged Parquet and runs the intermediate and mart models into
-    `<database>.building`; `publish_registry` renames it into place.
+    """Loads every center's staged Parquet and built model tables into `<database>.building`;
+    `publish_registry` renames it into place.
 
     `meta.run` records the run, the protocol, the extracts, the digest of the build's inputs and
     the gate's decision per center (`decisions`), so a later run with the same inputs can stand
@@ -61,18 +58,17 @@ def build_registry(
     building = database.with_name(database.name + ".building")
     building.unlink(missing_ok=True)
     database.parent.mkdir(parents=True, exist_ok=True)
+    staged = [build.staged for build in builds]
     with settings.connect(str(building), alone=True) as con:
         db.run(con, "create schema staging")
         for table in STAGED_TABLES:
-            db.run(
-                con,
-                f"create table staging.{table} as "
-                "select * from read_parquet($files, union_by_name = true)",
-                {"files": [str(extract.parquet(table)) for extract in staged]},
-            )
+            _load_parquet(con, f"staging.{table}", [extract.parquet(table) for extract in staged])
         fault_point("model")
-        models = sql_models.discover([sql_models.SQL_DIR / layer for layer in REGISTRY_LAYERS])
-        counts = sql_models.run_models(con, models, protocol.sql_parameters())
+        db.run(con, "create schema marts")
+        counts = {}
+        for table in mart_tables():
+            _load_parquet(con, table, [build.parquet(table) for build in builds])
+            counts[table] = sum(build.row_counts[table] for build in builds)
         db.run(con, "create schema meta")
         db.run(
             con,
@@ -91,6 +87,14 @@ def build_registry(
         )
         db.run(con, "checkpoint")
     return RegistryBuild(database, building, counts)
+
+
+def _load_parquet(con: duckdb.DuckDBPyConnection, table: str, files: list[Path]) -> None:
+    db.run(
+        con,
+        f"create table {table} as select * from read_parquet($files, union_by_name = true)",
+        {"files": [str(file) for file in files]},
+    )
 
 
 @task(name="publish-registry")

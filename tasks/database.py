@@ -6,6 +6,7 @@ helpers run a statement and drain it, so no caller has to remember.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -39,3 +40,10 @@ def fetch_value(
     if len(rows) != 1:
         raise ValueError(f"expected one row, got {len(rows)}: {sql}")
     return rows[0][0]
+
+
+def create_parquet_view(con: duckdb.DuckDBPyConnection, name: str, parquet: Path) -> None:
+    """A view `name` over one Parquet file (a view cannot take a bound parameter, so the path is
+    written as a quoted literal)."""
+    literal = "'" + str(parquet).replace("'", "''") + "'"
+    run(con, f"create view {name} as select * from read_parquet({literal})")

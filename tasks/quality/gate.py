@@ -144,17 +144,12 @@ def _write_gate_database(path: Path, extract: StagedExtract) -> date:
         database.run(con, "create schema staging")
         for parquet in sorted(extract.folder.glob(f"{RAW_COPY_PREFIX}*.parquet")):
             table = parquet.stem.removeprefix(RAW_COPY_PREFIX)
-            _create_view(con, f"raw.{table}", parquet)
+            database.create_parquet_view(con, f"raw.{table}", parquet)
         for table in STAGED_TABLES:
-            _create_view(con, f"staging.{table}", extract.parquet(table))
+            database.create_parquet_view(con, f"staging.{table}", extract.parquet(table))
         for view in sorted(STAGING_VIEWS.glob("*.sql")):
             database.run(
                 con,
                 f"create view staging.{view.stem} as\n{view.read_text(encoding='utf-8')}",
             )
         return database.fetch_value(con, "select data_cut_date from staging.stg_extract")
-
-
-def _create_view(con: duckdb.DuckDBPyConnection, name: str, parquet: Path) -> None:
-    literal = "'" + str(parquet).replace("'", "''") + "'"
-    database.run(con, f"create view {name} as select * from read_parquet({literal})")

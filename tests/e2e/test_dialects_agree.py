@@ -13,9 +13,11 @@ import duckdb
 import pytest
 
 from jakreg.config import Protocol, load_centers
+from jakreg.layout import RegistryLayout
 from jakreg.settings import DuckDBSettings
 from jakreg.simulate import simulate
 from jakreg.simulate.writers import WRITERS
+from tasks.build_center import build_center
 from tasks.build_registry import build_registry
 from tasks.extract.stage_center import stage_center
 from tests.conftest import TEST_KEY
@@ -29,10 +31,10 @@ def _marts(root: Path, dialect: str) -> dict[str, list[tuple]]:
     summary = simulate(root / dialect, patients=800, centers=1, seed=5, dialects=(dialect,))
     [center] = load_centers(summary.centers_file).centers
     settings = DuckDBSettings()
-    staged = stage_center.fn(center, root / dialect / "work", settings)
-    build = build_registry.fn(
-        root / dialect / "registry.duckdb", [staged], Protocol(), settings, "t", "", {}
-    )
+    layout = RegistryLayout.for_database(root / dialect / "registry.duckdb")
+    staged = stage_center.fn(center, layout.work_dir, settings)
+    built = build_center.fn(staged, Protocol(), layout, settings)
+    build = build_registry.fn(layout.database, [built], Protocol(), settings, "t", "", {})
     with duckdb.connect(str(build.building), read_only=True) as con:
         return {mart: sorted(con.table(f"marts.{mart}").fetchall()) for mart in MARTS}
 
