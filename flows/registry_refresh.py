@@ -247,6 +247,8 @@ def _refresh(
             digest,
             decisions,
         )
+        if build.reused_centers:
+            logger.info("rows of %s kept from the published registry", build.reused_centers)
         registry = gate.check_registry(build.building)
         result.data_docs = gate.publish_report(run_folder)
         if registry.failed:

@@ -80,6 +80,8 @@ class PublishedRun:
     inputs_digest: str | None
     centers: dict[str, dict[str, Any]]
     mart_rows: dict[str, int]
+    # Each center's build digest (tasks/build_center.py): whose rows the next build may keep.
+    builds: dict[str, str]
 
 
 def read_published_run(database: Path) -> PublishedRun | None:
@@ -94,4 +96,5 @@ def read_published_run(database: Path) -> PublishedRun | None:
         record.get("inputs_digest"),
         json.loads(record.get("centers") or "{}"),
         json.loads(record.get("mart_rows") or "{}"),
+        json.loads(record.get("builds") or "{}"),
     )
