@@ -16,11 +16,13 @@ CENTER_LEVELS = ("passed", "warnings", "quarantined", "not validated")
 @dataclass(frozen=True)
 class CenterQuality:
     """One center's result: its level and short findings such as
-    "stg_patients: birth date after start date on 3 rows (error)"."""
+    "stg_patients: birth date after start date on 3 rows (error)", and, when the run reused an
+    earlier validation of the same extract, which run and extract it comes from."""
 
     center_id: str
     level: str
     findings: tuple[str, ...] = ()
+    reused_from: str | None = None
 
     def __post_init__(self) -> None:
         if self.level not in CENTER_LEVELS:

@@ -43,6 +43,24 @@ def suite_names(layer: str) -> list[str]:
     )
 
 
+def center_suites(extract: StagedExtract, dialect: str) -> list[str]:
+    """The raw suites of the center's dialect, then the staging suites. An extract staged before
+    raw copies existed has none; its raw suites cannot run."""
+    raw = [
+        suite
+        for suite in suite_names(f"raw/{dialect}")
+        if (extract.folder / f"{RAW_COPY_PREFIX}{suite.rsplit('.', 1)[-1]}.parquet").exists()
+    ]
+    return [*raw, *suite_names("staging")]
+
+
+def suite_files(suite: str) -> list[Path]:
+    """The files that define a suite: its JSON, and for a staging suite the view it reads when
+    that view is not a staged table (`expectations/staging/<name>.sql`)."""
+    path = SUITES_DIR.joinpath(*suite.split("."))
+    return [file for file in (path.with_suffix(".json"), path.with_suffix(".sql")) if file.exists()]
+
+
 @task(name="validate-center", task_run_name="validate-{extract.center_id}")
 def validate_center(
     extract: StagedExtract,
@@ -71,13 +89,7 @@ def validate_center(
         "indication_known_share": thresholds.indication_known_share,
     }
     suites = {}
-    # An extract staged before raw copies existed has none; its raw suites cannot run.
-    raw = [
-        suite
-        for suite in suite_names(f"raw/{dialect}")
-        if (extract.folder / f"{RAW_COPY_PREFIX}{suite.rsplit('.', 1)[-1]}.parquet").exists()
-    ]
-    for suite in [*raw, *suite_names("staging")]:
+    for suite in center_suites(extract, dialect):
         baseline = (baseline_rows or {}).get(f"{suite.rsplit('.', 1)[-1]}.csv", 0)
         minimum = max(1, math.ceil(baseline * (1 - thresholds.max_row_drop_share)))
         suites[suite] = {**parameters, "min_rows": minimum}

@@ -8,6 +8,9 @@ when its marts pass.
 The gate's decision is recorded next to each staged extract (`gate.json`: status and rows read),
 so the next run knows the center's last accepted extract without asking the registry: its rows
 are the baseline of the row-count expectation, and its Parquet replaces a quarantined extract.
+A center whose staged extract, suites, thresholds and baseline are those of its recorded
+validation is not validated again: the recorded verdict is reused, and reported as reused
+(tasks/quality/gate_record.py).
 """
 
 from __future__ import annotations
@@ -29,11 +32,16 @@ from tasks.extract.pseudonym import pseudonym_key
 from tasks.extract.stage_center import StagedExtract
 from tasks.quality.context import build_data_docs, open_context
 from tasks.quality.gate import validate_center, validate_registry
+from tasks.quality.gate_record import (
+    GATE_FILE,
+    record_verdict,
+    recorded_verdict,
+    validation_digest,
+)
 from tasks.quality.report import markdown_report
 from tasks.quality.verdict import ERROR, FAILED, PASSED, WARNED, WARNING, Finding, Verdict
 from tasks.registry_inputs import key_id
 
-GATE_FILE = "gate.json"
 NOT_STAGED = "the newest extract could not be staged"
 REGISTRY = "registry"
 
@@ -92,21 +100,26 @@ class QualityGate:
         return self.work_dir / "quality"
 
     def check_center(self, center: Center, extract: StagedExtract) -> CenterDecision:
-        """Validates a newly staged extract and decides which of the center's extracts goes in.
+        """Validates a staged extract, or reuses its recorded verdict when nothing it depends on
+        changed, and decides which of the center's extracts goes in.
 
         Its row counts are compared with the center's extract accepted before it (in the baseline
         folder: the work folder, or the registry's work folder for `jakreg validate`)."""
         previous = last_accepted_extract(self.baseline_dir or self.work_dir, center.id, extract)
-        verdict = validate_center(
-            extract,
-            center.dialect,
-            previous.rows_read if previous else None,
-            self.thresholds,
-            self.quality_dir,
-            self.docs_dir,
-            self.run_name,
-        )
-        record_verdict(extract, verdict)
+        baseline = previous.rows_read if previous else None
+        digest = validation_digest(extract, center.dialect, baseline, self.thresholds)
+        verdict = recorded_verdict(extract, digest)
+        if verdict is None:
+            verdict = validate_center(
+                extract,
+                center.dialect,
+                baseline,
+                self.thresholds,
+                self.quality_dir,
+                self.docs_dir,
+                self.run_name,
+            )
+            record_verdict(extract, verdict, digest, self.run_name)
         self.verdicts[center.id] = verdict
         warnings = tuple(verdict.by_level(WARNING))
         if not verdict.failed:
@@ -153,7 +166,9 @@ class QualityGate:
                 centers.append(CenterQuality(scope, "quarantined", (verdict,)))
             else:
                 findings = tuple(f.describe() for f in verdict.findings)
-                centers.append(CenterQuality(scope, levels[verdict.status], findings))
+                centers.append(
+                    CenterQuality(scope, levels[verdict.status], findings, verdict.reused_from)
+                )
         registry = self.verdicts.get(REGISTRY)
         if any(c.level == "quarantined" for c in centers):
             level = "failed"
@@ -173,24 +188,6 @@ class QualityGate:
         else:
             problem += "; quarantined, and it has no earlier accepted extract: left out"
         return CenterDecision(center_id, FAILED, previous, problem)
-
-
-def record_verdict(extract: StagedExtract, verdict: Verdict) -> None:
-    """Writes the gate's status for this staged extract, with what is needed to reuse it."""
-    (extract.folder / GATE_FILE).write_text(
-        json.dumps(
-            {
-                "status": verdict.status,
-                "extract_date": extract.extract_date,
-                "rows_read": extract.rows_read,
-                "rows_staged": extract.rows_staged,
-                "unmapped_rows": extract.unmapped_rows,
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
 
 
 def last_accepted_extract(

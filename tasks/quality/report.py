@@ -25,6 +25,21 @@ def markdown_report(verdicts: dict[str, Verdict | str], data_docs: Path) -> str:
         status, errors, warnings = _counts(verdict)
         lines.append(f"| {scope} | {status} | {errors} | {warnings} |")
     lines.append("")
+    reused = [
+        f"- {scope}: verdict reused from {verdict.reused_from}"
+        for scope, verdict in verdicts.items()
+        if isinstance(verdict, Verdict) and verdict.reused_from
+    ]
+    if reused:
+        lines.extend(
+            [
+                *reused,
+                "",
+                "A reused verdict was not validated again: its extract, suites, thresholds and "
+                "baseline row counts are those of the run named; that run's Data Docs show it.",
+                "",
+            ]
+        )
     for scope, verdict in verdicts.items():
         if isinstance(verdict, Verdict) and verdict.findings:
             lines.append(f"## {scope}")
@@ -51,4 +66,5 @@ def text_table(verdicts: dict[str, Verdict | str]) -> str:
 def _counts(verdict: Verdict | str) -> tuple[str, int | str, int | str]:
     if isinstance(verdict, str):
         return verdict, "-", "-"
-    return verdict.status, len(verdict.by_level(ERROR)), len(verdict.by_level(WARNING))
+    status = f"{verdict.status} (reused)" if verdict.reused_from else verdict.status
+    return status, len(verdict.by_level(ERROR)), len(verdict.by_level(WARNING))

@@ -40,10 +40,14 @@ class Finding:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The gate's outcome for one scope: a center id, or `registry` for the marts."""
+    """The gate's outcome for one scope: a center id, or `registry` for the marts.
+
+    `reused_from` names the run and extract whose validation this is when the run reused it
+    (tasks/quality/gate_record.py); None when the suites ran in this run."""
 
     scope: str
     findings: tuple[Finding, ...]
+    reused_from: str | None = None
 
     @property
     def status(self) -> str:

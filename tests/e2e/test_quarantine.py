@@ -63,6 +63,14 @@ def test_a_halved_extract_is_quarantined_and_the_center_keeps_its_last_accepted_
     assert sorted(centers) == [("sagunto",), ("valencia",)]
 
 
+def test_the_unchanged_center_reuses_its_verdict_of_the_first_night(runs: dict) -> None:
+    report = (runs["second"].run_folder / "quality_gate.md").read_text(encoding="utf-8")
+    [sagunto] = (runs["root"] / "cohort" / "landing" / "sagunto").iterdir()
+    origin = f"run {runs['first'].run_id} on extract {sagunto.name}"
+    assert f"- sagunto: verdict reused from {origin}" in report
+    assert "valencia: verdict reused" not in report
+
+
 def test_the_data_docs_show_the_failing_expectation_and_no_local_identifier(runs: dict) -> None:
     second = runs["second"]
     assert second.data_docs.is_file()
