@@ -43,15 +43,16 @@ def write_raw_copies(con: duckdb.DuckDBPyConnection, center: Center, folder: Pat
             else f"null::varchar as {_quoted(column)}"
             for column in columns
         ]
+        name = spec.table.removeprefix("raw.")
+        # Written straight from the query: a table in between would hold the copy in memory.
         database.run(
             con,
-            f"create or replace temp table raw_copy as select {', '.join(select_list)} "
-            f"from {spec.table}",
-            {"date_format": layout.date_format} if spec.date_columns else None,
+            f"copy (select {', '.join(select_list)} from {spec.table}) to $path (format parquet)",
+            {
+                "path": str(folder / f"{RAW_COPY_PREFIX}{name}.parquet"),
+                **({"date_format": layout.date_format} if spec.date_columns else {}),
+            },
         )
-        name = spec.table.removeprefix("raw.")
-        con.table("raw_copy").write_parquet(str(folder / f"{RAW_COPY_PREFIX}{name}.parquet"))
-    database.run(con, "drop table if exists raw_copy")
 
 
 def _copied(column: str) -> str:
