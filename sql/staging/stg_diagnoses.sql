@@ -1,5 +1,6 @@
 -- Diagnoses of one center extract, ICD-10 mapped to an indication by the longest matching prefix
--- in vocabulary/icd10_indications.csv; codes matching none are 'other'.
+-- in vocabulary/icd10_indications.csv; codes matching none are 'other'. Each distinct code is
+-- matched once and joined back to its rows (a center sends far fewer codes than diagnoses).
 -- Grain: one row per row of the center's diagnosis file.
 with center_diagnoses as (
     select * from staging.center_diagnoses
@@ -20,14 +21,18 @@ codes as (
     from center_diagnoses
 ),
 
+distinct_codes as (
+    select distinct icd10_code from codes
+),
+
 matched_prefixes as (
     select
-        codes.source_row,
+        distinct_codes.icd10_code,
         arg_max(icd10_indications.indication, length(icd10_indications.icd10_prefix)) as indication,
-    from codes
+    from distinct_codes
     inner join icd10_indications
-        on starts_with(codes.icd10_code, icd10_indications.icd10_prefix)
-    group by codes.source_row
+        on starts_with(distinct_codes.icd10_code, icd10_indications.icd10_prefix)
+    group by distinct_codes.icd10_code
 )
 
 select
@@ -39,6 +44,6 @@ select
     codes.source_row,
 from codes
 left join matched_prefixes
-    on codes.source_row = matched_prefixes.source_row
+    on codes.icd10_code = matched_prefixes.icd10_code
 left join patient_keys
     on codes.local_id = patient_keys.local_id
