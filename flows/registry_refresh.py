@@ -1,11 +1,12 @@
-"""`registry-refresh`: load every center concurrently, gate, build, gate and publish, analyse.
+"""`registry-refresh`: load and gate every center concurrently, build, gate and publish, analyse.
 
-A center whose newest extract is unchanged since it was staged is not staged again. A center whose
-newest extract cannot be staged, or fails an error-level expectation of the quality gate, is
-reported and quarantined: its last accepted extract is used instead, or it is left out when it has
-none; the others go on. The registry is published only when its marts pass the gate. The run ends
-Completed when every center's newest extract is in the registry, and Failed, naming the centers,
-when any is not, after the registry has been built from the others.
+Each center is a subflow run, `center-<id>` (`flows/center_refresh.py`), whose final state is the
+center's outcome. A center whose newest extract is unchanged since it was staged is not staged
+again. A center whose newest extract cannot be staged, or fails an error-level expectation of the
+quality gate, is reported and quarantined: its last accepted extract is used instead, or it is
+left out when it has none; the others go on. The registry is published only when its marts pass
+the gate. The run ends Completed when every center's newest extract is in the registry, and
+Failed, naming the centers, when any is not, after the registry has been built from the others.
 
 A run whose inputs (extracts, configuration, key, code) are those of the published registry, whose
 outputs `out/latest` shows, stops after loading: it would rebuild the same registry. It reports
@@ -24,12 +25,8 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
-from flows.run_policy import (
-    BUILD_TIMEOUT_SECONDS,
-    CENTER_TIMEOUT_SECONDS,
-    PUBLISH_TIMEOUT_SECONDS,
-    with_policy,
-)
+from flows.center_refresh import CenterSubflows, NextStep
+from flows.run_policy import BUILD_TIMEOUT_SECONDS, PUBLISH_TIMEOUT_SECONDS, with_policy
 from jakreg.config import Protocol, load_centers
 from jakreg.errors import JakregError
 from jakreg.layout import RegistryLayout
@@ -42,7 +39,7 @@ from tasks.analysis.run_folder import create_run_folder, latest_run_folder
 from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
 from tasks.build_center import build_center
 from tasks.build_registry import build_registry, publish_registry
-from tasks.extract.incremental import CenterLoad, load_center, record_loads
+from tasks.extract.incremental import CenterLoad, record_loads
 from tasks.extract.pseudonym import pseudonym_key
 from tasks.publish import (
     clear_leftovers,
@@ -180,48 +177,42 @@ def _refresh(
     result = RefreshResult(layout.database, out_dir, run_id)
     clear_leftovers(layout, out_dir)
 
-    with result.timings.measure("stage-centers") as timing:
-        load = with_policy(load_center, CENTER_TIMEOUT_SECONDS)
-        futures = [load.submit(center, layout, settings) for center in centers.centers]
-        result.loads = [future.result() for future in futures]
-        record_loads(layout.manifest, result.loads, run_id)
-        staged = {c.center_id: c.staged for c in result.loads if c.staged is not None}
-        for center in result.loads:
-            if center.error:
-                result.failed_centers[center.center_id] = center.error
-            else:
-                result.staged_centers.append(center.center_id)
-        timing.rows_in = sum(extract.total_rows_read for extract in staged.values())
-        timing.rows_out = sum(extract.total_rows_staged for extract in staged.values())
+    with CenterSubflows(centers.centers, layout, settings) as subflows:
+        with result.timings.measure("stage-centers") as timing:
+            result.loads = subflows.loads()
+            record_loads(layout.manifest, result.loads, run_id)
+            staged = [c.staged for c in result.loads if c.staged is not None]
+            for center in result.loads:
+                if center.error:
+                    result.failed_centers[center.center_id] = center.error
+                else:
+                    result.staged_centers.append(center.center_id)
+            timing.rows_in = sum(extract.total_rows_read for extract in staged)
+            timing.rows_out = sum(extract.total_rows_staged for extract in staged)
 
-    newest = [
-        (center, load.fingerprint.digest if load.fingerprint else None)
-        for center, load in zip(centers.centers, result.loads, strict=True)
-    ]
-    digest = inputs_digest(newest, protocol, thresholds, key)
-    published = read_published_run(layout.database)
-    if not rebuild and published and published.inputs_digest == digest:
-        outputs = latest_run_folder(out_dir, published.run_id)
-        if outputs:
-            return _nothing_new(result, published, outputs, layout)
+        newest = [
+            (center, load.fingerprint.digest if load.fingerprint else None)
+            for center, load in zip(centers.centers, result.loads, strict=True)
+        ]
+        digest = inputs_digest(newest, protocol, thresholds, key)
+        published = read_published_run(layout.database)
+        if not rebuild and published and published.inputs_digest == digest:
+            outputs = latest_run_folder(out_dir, published.run_id)
+            if outputs:
+                subflows.outcomes(NextStep(published=published))
+                return _nothing_new(result, published, outputs, layout)
 
-    run_folder = create_run_folder(outputs_building_dir(out_dir), run_id)
-    gate = QualityGate.start(layout.work_dir, run_folder / "data_docs", thresholds, run_id)
-    with result.timings.measure("quality-gate"):
-        accepted = []
-        for center in centers.centers:
-            if center.id in staged:
-                decision = gate.check_center(center, staged[center.id])
-            else:
-                decision = gate.not_staged(center, result.failed_centers[center.id])
-            result.quality[center.id] = decision.status
-            if decision.accepted:
-                accepted.append(decision.accepted)
-            if decision.problem:
-                result.failed_centers[center.id] = decision.problem
-                logger.error("center %s quarantined: %s", center.id, decision.problem)
-            for finding in decision.warnings:
-                logger.warning("center %s: %s", center.id, finding.describe())
+        run_folder = create_run_folder(outputs_building_dir(out_dir), run_id)
+        gate = QualityGate.start(layout.work_dir, run_folder / "data_docs", thresholds, run_id)
+        with result.timings.measure("quality-gate"):
+            accepted = []
+            for outcome in subflows.outcomes(NextStep(gate=gate)):
+                decision = outcome.decision
+                result.quality[decision.center_id] = decision.status
+                if decision.accepted:
+                    accepted.append(decision.accepted)
+                if decision.problem:
+                    result.failed_centers[decision.center_id] = decision.problem
         if not accepted:
             raise NoCenterStagedError("no center could be staged; see the errors above")
 

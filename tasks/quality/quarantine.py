@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from prefect.artifacts import create_markdown_artifact
@@ -79,6 +80,9 @@ class QualityGate:
     run_name: str
     verdicts: dict[str, Verdict | str]
     baseline_dir: Path | None = None
+    # GX's file-backed context is not thread-safe: opening it rewrites its config file, and GX
+    # keeps one current project per process. Centers are gated one at a time.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
     def start(
@@ -98,6 +102,17 @@ class QualityGate:
     @property
     def quality_dir(self) -> Path:
         return self.work_dir / "quality"
+
+    def decide(
+        self, center: Center, staged: StagedExtract | None, problem: str | None
+    ) -> CenterDecision:
+        """Which of the center's extracts goes in: `staged`, when it passes the gate, or (when it
+        fails, or could not be staged for `problem`) the last accepted one. Safe to call from
+        several threads."""
+        with self._lock:
+            if staged is None:
+                return self.not_staged(center, problem or NOT_STAGED)
+            return self.check_center(center, staged)
 
     def check_center(self, center: Center, extract: StagedExtract) -> CenterDecision:
         """Validates a staged extract, or reuses its recorded verdict when nothing it depends on

@@ -1,6 +1,6 @@
 """Incremental loads through the real flow: unchanged extracts are reused, changed ones restaged,
-a center whose new extract is broken keeps its last good one, and a run with nothing new
-publishes nothing."""
+a center whose new extract is broken keeps its last good one (and its `center-<id>` subflow run
+says why), and a run with nothing new publishes nothing."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ from pathlib import Path
 import duckdb
 import pytest
 from prefect import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterId,
+    FlowRunFilterParentFlowRunId,
+)
+from prefect.client.schemas.objects import FlowRun
 
 from flows.registry_refresh import registry_refresh
 from jakreg.layout import RegistryLayout
@@ -58,12 +63,33 @@ def _statuses(root: Path, run_id: str) -> dict[str, set[str]]:
     return statuses
 
 
-def _task_run_names(run_id: str) -> list[str]:
+def _subflow_runs(run_id: str) -> dict[str, FlowRun]:
+    """The run's subflow runs, by name."""
     with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[uuid.UUID(run_id)]))
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[uuid.UUID(run_id)])
+            )
         )
-    return sorted(run.name for run in runs)
+    return {run.name: run for run in runs}
+
+
+def _task_run_names(run_id: str) -> list[str]:
+    """The names of the task runs of the run and of its per-center subflow runs."""
+    runs = [uuid.UUID(run_id), *(run.id for run in _subflow_runs(run_id).values())]
+    with get_client(sync_client=True) as client:
+        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=runs)))
+    return sorted(task.name for task in tasks)
+
+
+def _send_broken_extract(root: Path) -> str:
+    """Gives valencia a newer extract whose patients.csv cannot be read; returns the date of
+    its good one."""
+    [good] = (root / "landing" / "valencia").iterdir()
+    broken = good.with_name("2099-01-01")
+    shutil.copytree(good, broken)
+    (broken / "patients.csv").write_text("nhc;sexo\n1;F\n", encoding="utf-8")
+    return good.name
 
 
 def _prescriptions_per_center(root: Path) -> dict[str, int]:
@@ -105,10 +131,7 @@ def test_second_run_without_new_extracts_stages_builds_and_publishes_nothing(
 
 
 def test_a_run_with_nothing_new_still_reports_a_quarantined_center(registry: Path) -> None:
-    [good] = (registry / "landing" / "valencia").iterdir()
-    broken = good.with_name("2099-01-01")
-    shutil.copytree(good, broken)
-    (broken / "patients.csv").write_text("nhc;sexo\n1;F\n", encoding="utf-8")
+    good = _send_broken_extract(registry)
     first = _refresh(registry)
     published = published_files(registry)
 
@@ -120,7 +143,11 @@ def test_a_run_with_nothing_new_still_reports_a_quarantined_center(registry: Pat
     assert second.is_failed()
     assert second.message == first.message
     assert "patients.csv" in result.failed_centers["valencia"]
-    assert result.in_registry == {"valencia": good.name, "sagunto": result.in_registry["sagunto"]}
+    assert result.in_registry == {"valencia": good, "sagunto": result.in_registry["sagunto"]}
+    subflows = _subflow_runs(result.run_id)
+    assert subflows["center-valencia"].state.is_failed()
+    assert subflows["center-valencia"].state.message == result.failed_centers["valencia"]
+    assert subflows["center-sagunto"].state.is_completed()
 
 
 def test_a_changed_protocol_rebuilds_with_nothing_new(registry: Path) -> None:
@@ -179,15 +206,12 @@ def test_changed_file_under_old_extract_date_restages_only_that_center(registry:
 
 def test_center_with_broken_new_extract_keeps_its_last_good_extract(registry: Path) -> None:
     before = _prescriptions_per_center(registry)
-    [good] = (registry / "landing" / "valencia").iterdir()
-    broken = good.with_name("2099-01-01")
-    shutil.copytree(good, broken)
-    (broken / "patients.csv").write_text("nhc;sexo\n1;F\n", encoding="utf-8")
+    good = _send_broken_extract(registry)
 
     state = _refresh(registry)
 
     assert state.is_failed()
-    assert state.message == f"1 of 2 centers not refreshed: valencia (kept extract {good.name})"
+    assert state.message == f"1 of 2 centers not refreshed: valencia (kept extract {good})"
     result = state.result(raise_on_failure=False).result
     assert "patients.csv" in result.failed_centers["valencia"]
     assert _statuses(registry, result.run_id) == {"valencia": {"failed"}, "sagunto": {"unchanged"}}
@@ -222,3 +246,25 @@ def test_a_corrected_dump_failing_the_gate_under_the_same_date_keeps_the_dump_se
     assert corrected.is_completed()
     assert _prescriptions_per_center(registry)["valencia"] == before["valencia"] - 1
     assert len(list(staged.iterdir())) == 1
+
+
+def test_each_center_has_a_subflow_run_whose_state_is_its_outcome(registry: Path) -> None:
+    good = _send_broken_extract(registry)
+
+    state = _refresh(registry)
+
+    run_id = state.result(raise_on_failure=False).result.run_id
+    subflows = _subflow_runs(run_id)
+    assert sorted(subflows) == ["center-sagunto", "center-valencia"]
+    assert {run.flow_id for run in subflows.values()} == {subflows["center-sagunto"].flow_id}
+    sagunto, valencia = subflows["center-sagunto"].state, subflows["center-valencia"].state
+    assert sagunto.is_completed()
+    assert sagunto.message.endswith("unchanged, quality passed")
+    assert valencia.is_failed()
+    assert "\n" not in valencia.message
+    assert valencia.message.startswith("center valencia, file ")
+    assert "patients.csv" in valencia.message
+    assert valencia.message.endswith(f"; quarantined, its extract {good} is kept")
+    assert state.is_failed()
+    assert state.message == f"1 of 2 centers not refreshed: valencia (kept extract {good})"
+    assert "load-valencia" in _task_run_names(run_id)
