@@ -26,13 +26,14 @@ from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
 from flows.center_refresh import CenterSubflows, NextStep
-from flows.run_policy import BUILD_TIMEOUT_SECONDS, PUBLISH_TIMEOUT_SECONDS, with_policy
+from flows.run_policy import with_policy
 from jakreg.config import Protocol, load_centers
 from jakreg.errors import JakregError
 from jakreg.layout import RegistryLayout
 from jakreg.quality import QualityThresholds
 from jakreg.settings import DuckDBSettings
 from jakreg.stage_timings import StageTimings
+from jakreg.time_limits import BUILD_SECONDS, PUBLISH_SECONDS
 from tasks.analysis.artifacts import publish_artifacts
 from tasks.analysis.report import write_report
 from tasks.analysis.run_folder import create_run_folder, latest_run_folder
@@ -227,9 +228,9 @@ def _refresh(
             }
             for center_id, quality in result.quality.items()
         }
-        build_one = with_policy(build_center, BUILD_TIMEOUT_SECONDS)
+        build_one = with_policy(build_center, BUILD_SECONDS)
         centers_built = [build_one.submit(e, protocol, layout, settings) for e in accepted]
-        build = with_policy(build_registry, BUILD_TIMEOUT_SECONDS)(
+        build = with_policy(build_registry, BUILD_SECONDS)(
             layout.database,
             [future.result() for future in centers_built],
             protocol,
@@ -260,7 +261,7 @@ def _refresh(
         timing.rows_in = len(inputs.failures) + len(inputs.jaki_courses)
         timing.rows_out = sum(len(table) for table in dataclasses.astuple(tables))
     with result.timings.measure("publish"):
-        version = with_policy(publish_registry, PUBLISH_TIMEOUT_SECONDS)(
+        version = with_policy(publish_registry, PUBLISH_SECONDS)(
             build, layout, run_id, keep_versions
         )
         result.run_folder = publish_outputs(run_folder, out_dir)

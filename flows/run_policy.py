@@ -2,8 +2,8 @@
 
 Transient I/O errors (an NFS hiccup, a share remounting: `OSError`) are retried with exponential
 back-off. Data errors (`JakregError`, e.g. a malformed dump) are reported, not repeated: the same
-bytes would fail the same way. Every task has a timeout, so a hung share cannot hold the registry
-lock all night.
+bytes would fail the same way. Every task has a timeout (jakreg/time_limits.py), so a hung share
+cannot hold the registry lock all night.
 """
 
 from __future__ import annotations
@@ -17,10 +17,6 @@ from prefect.tasks import exponential_backoff
 
 TRANSIENT_RETRIES = 2
 BACKOFF_FACTOR_SECONDS = 10
-CENTER_TIMEOUT_SECONDS = 2 * 60 * 60
-BUILD_TIMEOUT_SECONDS = 2 * 60 * 60
-ANALYSIS_TIMEOUT_SECONDS = 30 * 60
-PUBLISH_TIMEOUT_SECONDS = 30 * 60
 
 
 def is_transient_io_error(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) -> bool:

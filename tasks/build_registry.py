@@ -28,6 +28,7 @@ from jakreg.config import Protocol
 from jakreg.faults import fault_point
 from jakreg.layout import RegistryLayout
 from jakreg.settings import DuckDBSettings
+from jakreg.time_limits import BUILD_SECONDS, PUBLISH_SECONDS
 from tasks import database as db
 from tasks.build_center import CenterBuild, mart_rows, mart_tables
 from tasks.extract.stage_center import STAGED_TABLES
@@ -48,7 +49,7 @@ class RegistryBuild:
         return mart_rows(self.row_counts)
 
 
-@task(name="build-registry")
+@task(name="build-registry", timeout_seconds=BUILD_SECONDS)
 def build_registry(
     database: Path,
     builds: list[CenterBuild],
@@ -153,7 +154,7 @@ def _parquet(build: CenterBuild, table: str) -> str:
     return str(build.staged.parquet(name) if layer == "staging" else build.parquet(table))
 
 
-@task(name="publish-registry")
+@task(name="publish-registry", timeout_seconds=PUBLISH_SECONDS)
 def publish_registry(
     build: RegistryBuild, layout: RegistryLayout, run_id: str, keep_versions: int
 ) -> Version:

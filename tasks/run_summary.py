@@ -15,6 +15,8 @@ import duckdb
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 
+from jakreg.time_limits import BOOKKEEPING_SECONDS
+
 ARTIFACT_KEY = "registry-run-summary"
 COLUMNS = (
     "center",
@@ -91,7 +93,7 @@ def summary_markdown(
     return "\n".join(lines) + "\n"
 
 
-@task(name="run-summary")
+@task(name="run-summary", timeout_seconds=BOOKKEEPING_SECONDS)
 def publish_run_summary(
     database: Path,
     state: str,

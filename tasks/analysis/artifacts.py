@@ -15,6 +15,7 @@ from prefect.cache_policies import NO_CACHE
 
 from jakreg.config import Protocol
 from jakreg.quality_status import QualityStatus
+from jakreg.time_limits import ANALYSIS_SECONDS
 from tasks.analysis.report import p_value, percent
 from tasks.analysis.retention import POOLED
 from tasks.analysis.tables import SharedTables
@@ -84,7 +85,7 @@ def summary_markdown(
     return "\n".join(lines)
 
 
-@task(name="publish-artifacts", cache_policy=NO_CACHE)
+@task(name="publish-artifacts", cache_policy=NO_CACHE, timeout_seconds=ANALYSIS_SECONDS)
 def publish_artifacts(
     tables: SharedTables, report: Path, protocol: Protocol, quality: QualityStatus
 ) -> None:

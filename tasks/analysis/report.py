@@ -17,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 
 from jakreg.config import Protocol
 from jakreg.quality_status import QualityStatus
+from jakreg.time_limits import ANALYSIS_SECONDS
 from tasks.analysis.charts import km_chart, next_steps_chart
 from tasks.analysis.descriptive import SECTIONS
 from tasks.analysis.inputs import AnalysisInputs
@@ -37,7 +38,7 @@ def svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-@task(name="write-report", cache_policy=NO_CACHE)
+@task(name="write-report", cache_policy=NO_CACHE, timeout_seconds=ANALYSIS_SECONDS)
 def write_report(
     inputs: AnalysisInputs,
     tables: SharedTables,

@@ -28,6 +28,7 @@ from jakreg.config import Center
 from jakreg.errors import CenterDataError
 from jakreg.layout import RegistryLayout
 from jakreg.settings import DuckDBSettings
+from jakreg.time_limits import CENTER_SECONDS
 from tasks.extract.manifest import (
     FAILED,
     LOADED,
@@ -74,7 +75,7 @@ def reusable_staged(staged_dir: Path, fingerprint: ExtractFingerprint) -> Staged
     return staged
 
 
-@task(name="load-center", task_run_name="load-{center.id}")
+@task(name="load-center", task_run_name="load-{center.id}", timeout_seconds=CENTER_SECONDS)
 def load_center(center: Center, layout: RegistryLayout, settings: DuckDBSettings) -> CenterLoad:
     """Reuses or stages one center's newest extract; data errors are returned, never raised.
 

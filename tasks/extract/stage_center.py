@@ -24,6 +24,7 @@ from jakreg.config import Center
 from jakreg.errors import CenterDataError
 from jakreg.faults import fault_point
 from jakreg.settings import DuckDBSettings
+from jakreg.time_limits import CENTER_SECONDS
 from tasks import database, sql_models
 from tasks.atomic_files import replace_folder
 from tasks.extract import dialects
@@ -127,7 +128,7 @@ def newest_extract(center: Center) -> Path:
     return extracts[-1]
 
 
-@task(name="stage-center", task_run_name="stage-{center.id}")
+@task(name="stage-center", task_run_name="stage-{center.id}", timeout_seconds=CENTER_SECONDS)
 def stage_center(
     center: Center,
     work_dir: Path,

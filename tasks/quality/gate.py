@@ -21,6 +21,7 @@ from great_expectations.data_context import FileDataContext
 from prefect import task
 
 from jakreg.quality import QualityThresholds
+from jakreg.time_limits import VALIDATE_SECONDS
 from tasks import database
 from tasks.extract.stage_center import STAGED_TABLES, StagedExtract
 from tasks.quality.context import SUITES_DIR, open_context
@@ -61,7 +62,11 @@ def suite_files(suite: str) -> list[Path]:
     return [file for file in (path.with_suffix(".json"), path.with_suffix(".sql")) if file.exists()]
 
 
-@task(name="validate-center", task_run_name="validate-{extract.center_id}")
+@task(
+    name="validate-center",
+    task_run_name="validate-{extract.center_id}",
+    timeout_seconds=VALIDATE_SECONDS,
+)
 def validate_center(
     extract: StagedExtract,
     dialect: str,
@@ -98,7 +103,7 @@ def validate_center(
     return Verdict(extract.center_id, tuple(findings))
 
 
-@task(name="validate-registry")
+@task(name="validate-registry", timeout_seconds=VALIDATE_SECONDS)
 def validate_registry(building: Path, quality_dir: Path, docs_dir: Path, run_name: str) -> Verdict:
     """Marts suites on the registry database built next to the published one."""
     context = open_context(quality_dir, docs_dir)
