@@ -34,7 +34,6 @@ from flows.run_policy import with_policy
 from jakreg.config import Center
 from jakreg.layout import RegistryLayout
 from jakreg.settings import DuckDBSettings
-from jakreg.time_limits import CENTER_SECONDS
 from tasks.extract.incremental import CenterLoad, load_center
 from tasks.quality.quarantine import CenterDecision, QualityGate
 from tasks.registry_inputs import PublishedRun
@@ -163,7 +162,7 @@ def refresh_center(center: Center, layout: RegistryLayout, settings: DuckDBSetti
     checkpoint.begin(center.id)
     checkpoint.wait_until_all_begun()
     try:
-        load = with_policy(load_center, CENTER_SECONDS).submit(center, layout, settings)
+        load = with_policy(load_center).submit(center, layout, settings)
         load = load.result()
     except BaseException as err:
         checkpoint.loaded(center.id, err)

@@ -33,7 +33,6 @@ from jakreg.layout import RegistryLayout
 from jakreg.quality import QualityThresholds
 from jakreg.settings import DuckDBSettings
 from jakreg.stage_timings import StageTimings
-from jakreg.time_limits import BUILD_SECONDS, PUBLISH_SECONDS
 from tasks.analysis.artifacts import publish_artifacts
 from tasks.analysis.report import write_report
 from tasks.analysis.run_folder import create_run_folder, latest_run_folder
@@ -228,9 +227,9 @@ def _refresh(
             }
             for center_id, quality in result.quality.items()
         }
-        build_one = with_policy(build_center, BUILD_SECONDS)
+        build_one = with_policy(build_center)
         centers_built = [build_one.submit(e, protocol, layout, settings) for e in accepted]
-        build = with_policy(build_registry, BUILD_SECONDS)(
+        build = with_policy(build_registry)(
             layout.database,
             [future.result() for future in centers_built],
             protocol,
@@ -261,9 +260,7 @@ def _refresh(
         timing.rows_in = len(inputs.failures) + len(inputs.jaki_courses)
         timing.rows_out = sum(len(table) for table in dataclasses.astuple(tables))
     with result.timings.measure("publish"):
-        version = with_policy(publish_registry, PUBLISH_SECONDS)(
-            build, layout, run_id, keep_versions
-        )
+        version = with_policy(publish_registry)(build, layout, run_id, keep_versions)
         result.run_folder = publish_outputs(run_folder, out_dir)
         result.data_docs = result.run_folder / result.data_docs.relative_to(run_folder)
         result.version = version.name

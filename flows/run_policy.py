@@ -32,11 +32,10 @@ def is_transient_io_error(task: Task[Any, Any], task_run: TaskRun, state: State[
     return False
 
 
-def with_policy(task: Task[Any, Any], timeout_seconds: float) -> Task[Any, Any]:
-    """`task` with the run's retry policy and a timeout."""
+def with_policy(task: Task[Any, Any]) -> Task[Any, Any]:
+    """`task` with the run's retry policy; its time limit is on its decorator."""
     return task.with_options(
         retries=TRANSIENT_RETRIES,
         retry_delay_seconds=exponential_backoff(BACKOFF_FACTOR_SECONDS),
         retry_condition_fn=is_transient_io_error,
-        timeout_seconds=timeout_seconds,
     )

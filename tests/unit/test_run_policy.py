@@ -11,7 +11,7 @@ from prefect import Task
 from prefect.states import Failed
 
 import tasks
-from flows.run_policy import is_transient_io_error
+from flows.run_policy import is_transient_io_error, with_policy
 from jakreg.errors import CenterDataError
 
 
@@ -48,3 +48,9 @@ def test_every_task_has_a_time_limit() -> None:
         t.name for t in found
     }
     assert [t.name for t in found if not t.timeout_seconds] == []
+
+
+def test_the_retry_policy_keeps_each_task_s_time_limit() -> None:
+    for task in _tasks():
+        assert with_policy(task).timeout_seconds == task.timeout_seconds, task.name
+        assert with_policy(task).retries == 2
