@@ -12,7 +12,6 @@ assembled from every center's Parquet (tasks/build_registry.py). The folder is w
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from tasks import database as db
 from tasks import sql_models
 from tasks.atomic_files import PARTIAL, replace_folder
 from tasks.extract.stage_center import STAGED_TABLES, StagedExtract
-from tasks.registry_inputs import code_digest
+from tasks.registry_inputs import code_digest, json_digest
 
 REGISTRY_LAYERS = ("intermediate", "marts")
 PUBLISHED_LAYER = "marts"
@@ -71,7 +70,7 @@ def build_digest(staged: StagedExtract, protocol: Protocol) -> str:
         "code": code_digest(),
         "protocol": protocol.as_dict(),
     }
-    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+    return json_digest(document)
 
 
 def reusable_build(folder: Path, staged: StagedExtract, digest: str) -> CenterBuild | None:

@@ -69,6 +69,11 @@ def inputs_digest(
         "key": key_id(key),
         "code": code_digest(),
     }
+    return json_digest(document)
+
+
+def json_digest(document: dict[str, Any]) -> str:
+    """sha256 of a JSON document with sorted keys: equal documents, equal digests."""
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -24,6 +24,7 @@ from tasks.atomic_files import PARTIAL, replace_file
 from tasks.extract.stage_center import StagedExtract
 from tasks.quality.gate import center_suites, suite_files
 from tasks.quality.verdict import Finding, Verdict
+from tasks.registry_inputs import json_digest
 
 GATE_FILE = "gate.json"
 
@@ -44,7 +45,7 @@ def validation_digest(
         "thresholds": thresholds.as_dict(),
         "baseline_rows": baseline_rows or {},
     }
-    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+    return json_digest(document)
 
 
 def record_verdict(extract: StagedExtract, verdict: Verdict, digest: str, run_name: str) -> None:
