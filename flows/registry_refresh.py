@@ -217,13 +217,12 @@ def _refresh(
             raise NoCenterStagedError("no center could be staged; see the errors above")
 
     with result.timings.measure("build-registry") as timing:
+        in_registry = {extract.center_id: extract.extract_date for extract in accepted}
         decisions = {
             center_id: {
                 "quality": quality,
                 "problem": result.failed_centers.get(center_id),
-                "in_registry": next(
-                    (e.extract_date for e in accepted if e.center_id == center_id), None
-                ),
+                "in_registry": in_registry.get(center_id),
             }
             for center_id, quality in result.quality.items()
         }
@@ -264,7 +263,7 @@ def _refresh(
         result.run_folder = publish_outputs(run_folder, out_dir)
         result.data_docs = result.run_folder / result.data_docs.relative_to(run_folder)
         result.version = version.name
-        result.in_registry = {e.center_id: e.extract_date for e in accepted}
+        result.in_registry = in_registry
     logger.info(
         "registry version %s published at %s; marts %s",
         version.name,
