@@ -80,14 +80,7 @@ class Checkpoint:
 
     def loaded(self, center_id: str, load: CenterLoad | BaseException) -> None:
         """Hands over a center's load, or why there is none (the first report counts)."""
-        with self._lock:
-            future = self._loads[center_id]
-            if future.done():
-                return
-            if isinstance(load, BaseException):
-                future.set_exception(load)
-            else:
-                future.set_result(load)
+        self._settle(self._loads[center_id], load)
 
     def loads(self) -> list[CenterLoad]:
         """Every center's load, once all are in; raises a center's error (e.g. an OSError that
@@ -95,16 +88,22 @@ class Checkpoint:
         return [future.result() for future in self._loads.values()]
 
     def proceed(self, step: NextStep | BaseException) -> None:
-        with self._lock:
-            if self._next.done():
-                return
-            if isinstance(step, BaseException):
-                self._next.set_exception(step)
-            else:
-                self._next.set_result(step)
+        """Tells every waiting center the run's next step, or why there is none (the first
+        report counts)."""
+        self._settle(self._next, step)
 
     def next_step(self) -> NextStep:
         return self._next.result()
+
+    def _settle(self, future: Future[Any], outcome: Any) -> None:
+        """Sets `future` to `outcome` (an exception is raised to whoever waits), unless set."""
+        with self._lock:
+            if future.done():
+                return
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
 
 
 # Dask's runner connects (or starts its cluster) on its first submit: once, not once per thread.
