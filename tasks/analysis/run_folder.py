@@ -32,11 +32,11 @@ def run_folder_name(started: datetime, run_id: str) -> str:
 
 def latest_run_folder(out_dir: Path, run_id: str) -> Path | None:
     """The folder `out_dir/latest` points at, when it holds the outputs of run `run_id`."""
+    folder = run_folder_of(out_dir, run_id)
     latest = Path(out_dir) / LATEST
-    if not latest.is_dir():
+    if folder is None or not latest.is_dir() or latest.resolve() != folder.resolve():
         return None
-    folder = latest.resolve()
-    return folder if folder.name.endswith(f"-{short_run_id(run_id)}") else None
+    return latest.resolve()
 
 
 def run_folder_of(out_dir: Path, run_id: str) -> Path | None:
