@@ -15,9 +15,9 @@ from pathlib import Path
 
 from jakreg.config import load_centers
 from jakreg.settings import DuckDBSettings
-from tasks import database
 from tasks.extract.dialects import reader_calls
 from tasks.extract.stage_center import newest_extract
+from tasks.registry import database
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from jakreg.layout import RegistryLayout
 from jakreg.settings import DuckDBSettings
 from tasks.extract.incremental import CenterLoad, load_center
 from tasks.quality.quarantine import CenterDecision, QualityGate
-from tasks.registry_inputs import PublishedRun
+from tasks.registry.inputs import PublishedRun
 
 
 @dataclass(frozen=True)

@@ -37,20 +37,20 @@ from tasks.analysis.artifacts import publish_artifacts
 from tasks.analysis.report import write_report
 from tasks.analysis.run_folder import create_run_folder, latest_run_folder
 from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
-from tasks.build_center import build_center
-from tasks.build_registry import build_registry, publish_registry
 from tasks.extract.incremental import CenterLoad, record_loads
 from tasks.extract.pseudonym import pseudonym_key
-from tasks.publish import (
+from tasks.quality.quarantine import QualityGate, RegistryGateError
+from tasks.registry.build import build_registry, publish_registry
+from tasks.registry.build_center import build_center
+from tasks.registry.inputs import PublishedRun, inputs_digest, read_published_run
+from tasks.registry.lock import registry_lock
+from tasks.registry.publish import (
     clear_leftovers,
     keep_outputs,
     outputs_building_dir,
     publish_outputs,
     published_version,
 )
-from tasks.quality.quarantine import QualityGate, RegistryGateError
-from tasks.registry_inputs import PublishedRun, inputs_digest, read_published_run
-from tasks.registry_lock import registry_lock
 from tasks.run_log import record_end, record_start
 from tasks.run_summary import publish_run_summary
 

@@ -46,8 +46,8 @@ def add_ops_commands(commands: Any) -> None:
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    from tasks.publish import rollback
-    from tasks.registry_lock import registry_lock
+    from tasks.registry.lock import registry_lock
+    from tasks.registry.publish import rollback
 
     layout = RegistryLayout.for_database(args.db)
     with registry_lock(layout.lock, "jakreg rollback"):
@@ -76,8 +76,8 @@ def _point_latest_at_run(out_dir: Path, run_id: str) -> str:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from tasks.publish import kept_versions, published_version
-    from tasks.registry_lock import lock_holder
+    from tasks.registry.lock import lock_holder
+    from tasks.registry.publish import kept_versions, published_version
     from tasks.run_log import read_runs
 
     layout = RegistryLayout.for_database(args.db)

@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from tasks import database
+from tasks.registry import database
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 LAYERS = ("staging", "intermediate", "marts")

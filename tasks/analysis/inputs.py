@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from tasks import database as db
+from tasks.registry import database as db
 
 FAILURES_SQL = """
 select

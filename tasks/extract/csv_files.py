@@ -18,10 +18,10 @@ import duckdb
 
 from jakreg.config import Center
 from jakreg.errors import CenterDataError
-from tasks import database
 from tasks.extract.csv_problems import check_not_utf8, duckdb_encoding, reader_error
 from tasks.extract.json_documents import read_json_object
 from tasks.extract.reader_calls import ReaderCall
+from tasks.registry import database
 
 
 @dataclass(frozen=True)

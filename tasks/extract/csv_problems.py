@@ -14,7 +14,7 @@ import duckdb
 
 from jakreg.config import Center
 from jakreg.errors import CenterDataError, ConfigError
-from tasks import database
+from tasks.registry import database
 
 _LINE_NUMBER = re.compile(r"\b[Ll]ine:?\s*(\d+)")
 # The encodings DuckDB's CSV reader decodes without extensions, by Python's name for them.

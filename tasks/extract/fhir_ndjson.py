@@ -22,9 +22,10 @@ import duckdb
 
 from jakreg.config import Center
 from jakreg.errors import CenterDataError
-from tasks import database, sql_models
+from tasks import sql_models
 from tasks.extract.json_documents import read_json_object
 from tasks.extract.reader_calls import ReaderCall
+from tasks.registry import database
 
 CODING = "struct(system varchar, code varchar, display varchar)"
 CODEABLE_CONCEPT = f"struct(coding {CODING}[], text varchar)"

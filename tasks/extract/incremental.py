@@ -45,7 +45,7 @@ from tasks.extract.stage_center import (
     stage_center,
     staged_folder,
 )
-from tasks.registry_inputs import code_digest, key_id
+from tasks.registry.inputs import code_digest, key_id
 
 
 @dataclass(frozen=True)

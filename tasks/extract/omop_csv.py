@@ -16,9 +16,9 @@ import duckdb
 from jakreg.config import Center
 from jakreg.errors import CenterDataError
 from jakreg.omop_cdm import COLUMNS
-from tasks import database
 from tasks.extract.csv_files import CsvFile, CsvLayout, csv_reader_calls, load_csv_files
 from tasks.extract.reader_calls import ReaderCall
+from tasks.registry import database
 
 
 def _table(name: str, required: tuple[str, ...], dates: tuple[str, ...] = ()) -> CsvFile:

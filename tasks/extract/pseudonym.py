@@ -12,7 +12,7 @@ import os
 import duckdb
 
 from jakreg.errors import MissingSecretError
-from tasks import database
+from tasks.registry import database
 
 KEY_VARIABLE = "JAKREG_PSEUDONYM_KEY"
 _BLOCK_SIZE = 64  # SHA-256 block size in bytes, as HMAC (RFC 2104) requires

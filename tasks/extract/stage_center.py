@@ -25,14 +25,15 @@ from jakreg.errors import CenterDataError
 from jakreg.faults import fault_point
 from jakreg.settings import DuckDBSettings
 from jakreg.time_limits import CENTER_SECONDS
-from tasks import database, sql_models
-from tasks.atomic_files import replace_folder
+from tasks import sql_models
 from tasks.extract import dialects
 from tasks.extract.manifest import ExtractFingerprint, fingerprint_extract
 from tasks.extract.pseudonym import install_patient_key_macro, pseudonym_key
 from tasks.extract.vocabulary import load_vocabulary
 from tasks.quality.raw_copy import write_raw_copies
-from tasks.registry_inputs import code_digest, key_id
+from tasks.registry import database
+from tasks.registry.atomic_files import replace_folder
+from tasks.registry.inputs import code_digest, key_id
 
 STAGED_TABLES = (
     "stg_patients",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from jakreg.vocabulary import VOCABULARY_DIR
-from tasks import database
+from tasks.registry import database
 
 VOCABULARY_TABLES = ("ingredients", "drug_terms", "stop_reasons", "icd10_indications")
 

@@ -22,11 +22,11 @@ from prefect import task
 
 from jakreg.quality import QualityThresholds
 from jakreg.time_limits import VALIDATE_SECONDS
-from tasks import database
 from tasks.extract.stage_center import STAGED_TABLES, StagedExtract
 from tasks.quality.context import SUITES_DIR, open_context
 from tasks.quality.raw_copy import RAW_COPY_PREFIX
 from tasks.quality.verdict import Finding, Verdict, findings_of
+from tasks.registry import database
 
 # Counts and a few example values; the validated tables hold no local identifiers (the raw
 # copies are pseudonymised), and suites never ask for values of key columns.

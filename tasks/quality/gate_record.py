@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from jakreg.quality import QualityThresholds
-from tasks.atomic_files import PARTIAL, replace_file
 from tasks.extract.stage_center import StagedExtract
 from tasks.quality.gate import center_suites, suite_files
 from tasks.quality.verdict import Finding, Verdict
-from tasks.registry_inputs import json_digest
+from tasks.registry.atomic_files import PARTIAL, replace_file
+from tasks.registry.inputs import json_digest
 
 GATE_FILE = "gate.json"
 

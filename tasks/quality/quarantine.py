@@ -28,7 +28,6 @@ from jakreg.errors import JakregError
 from jakreg.faults import fault_point
 from jakreg.quality import QualityThresholds
 from jakreg.quality_status import CenterQuality, QualityStatus
-from tasks.atomic_files import PARTIAL
 from tasks.extract.pseudonym import pseudonym_key
 from tasks.extract.stage_center import StagedExtract
 from tasks.quality.context import build_data_docs, open_context
@@ -41,7 +40,8 @@ from tasks.quality.gate_record import (
 )
 from tasks.quality.report import markdown_report
 from tasks.quality.verdict import ERROR, FAILED, PASSED, WARNED, WARNING, Finding, Verdict
-from tasks.registry_inputs import key_id
+from tasks.registry.atomic_files import PARTIAL
+from tasks.registry.inputs import key_id
 
 NOT_STAGED = "the newest extract could not be staged"
 REGISTRY = "registry"

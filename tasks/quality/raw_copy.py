@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 
 from jakreg.config import Center
-from tasks import database
 from tasks.extract import dialects
+from tasks.registry import database
 
 RAW_COPY_PREFIX = "raw_"
 

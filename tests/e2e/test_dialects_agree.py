@@ -17,9 +17,9 @@ from jakreg.layout import RegistryLayout
 from jakreg.settings import DuckDBSettings
 from jakreg.simulate import simulate
 from jakreg.simulate.writers import WRITERS
-from tasks.build_center import build_center
-from tasks.build_registry import build_registry
 from tasks.extract.stage_center import stage_center
+from tasks.registry.build import build_registry
+from tasks.registry.build_center import build_center
 from tests.conftest import TEST_KEY
 
 pytestmark = pytest.mark.e2e

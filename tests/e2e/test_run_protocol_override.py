@@ -11,7 +11,7 @@ import pytest
 from jakreg.cli import main
 from jakreg.config import Protocol
 from jakreg.simulate import simulate
-from tasks import database
+from tasks.registry import database
 
 pytestmark = pytest.mark.e2e
 

@@ -17,7 +17,8 @@ import duckdb
 
 from jakreg import vocabulary
 from jakreg.config import Protocol
-from tasks import database, sql_models
+from tasks import sql_models
+from tasks.registry import database
 
 DAY_ZERO = date(2020, 1, 1)
 DATA_CUT = 2000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tasks.atomic_files import clean_leftovers, replace_folder
+from tasks.registry.atomic_files import clean_leftovers, replace_folder
 
 
 def _folder(path: Path, content: str) -> Path:

@@ -1,4 +1,5 @@
-"""A center's marts are built once per set of inputs and reused after (tasks/build_center.py)."""
+"""A center's marts are built once per set of inputs and reused after
+(tasks/registry/build_center.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import pytest
 from jakreg.config import Protocol
 from jakreg.layout import RegistryLayout
 from jakreg.settings import DuckDBSettings
-from tasks import build_center as build_center_module
 from tasks import sql_models
-from tasks.build_center import build_center
 from tasks.extract.stage_center import StagedExtract, stage_center
+from tasks.registry import build_center as build_center_module
+from tasks.registry.build_center import build_center
 from tests.unit.extracts import es_his_extract
 
 # One JAK-inhibitor course stopped for remission, then adalimumab from 20/05/2019, still open.

@@ -10,9 +10,10 @@ import pytest
 from jakreg.config import load_centers
 from jakreg.simulate import simulate
 from jakreg.simulate.writers import WRITERS
-from tasks import database, sql_models
+from tasks import sql_models
 from tasks.extract import dialects
 from tasks.extract.stage_center import CENTER_TABLES, newest_extract
+from tasks.registry import database
 
 
 def _staging_columns(root: Path, dialect: str) -> dict[str, list[tuple[str, str]]]:

@@ -13,9 +13,10 @@ import pytest
 from jakreg.config import Center
 from jakreg.errors import CenterDataError
 from jakreg.settings import DuckDBSettings
-from tasks import database, sql_models
+from tasks import sql_models
 from tasks.extract import fhir_ndjson
 from tasks.extract.stage_center import stage_center
+from tasks.registry import database
 
 ATC = "http://www.whocc.no/atc"
 ICD10 = "http://hl7.org/fhir/sid/icd-10"

@@ -22,7 +22,7 @@ from tasks.quality import gate, quarantine
 from tasks.quality.quarantine import QualityGate
 from tasks.quality.report import markdown_report
 from tasks.quality.verdict import ERROR, FAILED, PASSED, WARNING, Finding, Verdict
-from tasks.registry_inputs import key_id
+from tasks.registry.inputs import key_id
 
 CENTER = Center("valencia", "registry_csv", Path("landing/valencia"))
 DROP = Finding("raw.registry_csv.prescriptions", "has not shrunk", ERROR, None, "4")

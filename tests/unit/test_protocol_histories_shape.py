@@ -10,8 +10,8 @@ import duckdb
 from jakreg.config import load_centers
 from jakreg.settings import DuckDBSettings
 from jakreg.simulate import simulate
-from tasks import database
 from tasks.extract.stage_center import stage_center
+from tasks.registry import database
 from tests.unit.histories import Patient, build
 
 TABLES = ("stg_patients", "stg_diagnoses", "stg_prescriptions", "stg_extract")

@@ -6,8 +6,8 @@ import duckdb
 import pytest
 
 from jakreg.errors import MissingSecretError
-from tasks import database
 from tasks.extract.pseudonym import install_patient_key_macro, pseudonym_key
+from tasks.registry import database
 from tests.conftest import expected_patient_key
 
 

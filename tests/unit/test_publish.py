@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from jakreg.layout import RegistryLayout
-from tasks.publish import (
+from tasks.registry.publish import (
     NoSuchVersionError,
     kept_versions,
     publish,

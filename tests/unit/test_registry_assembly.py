@@ -1,5 +1,5 @@
 """The registry is assembled from each center's staged tables and built marts, keeping the
-published registry's rows of the centers whose build is unchanged (tasks/build_registry.py)."""
+published registry's rows of the centers whose build is unchanged (tasks/registry/build.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import duckdb
 
 from jakreg.config import Protocol
 from jakreg.settings import DuckDBSettings
-from tasks import database as db
-from tasks.build_center import CenterBuild, mart_tables
-from tasks.build_registry import build_registry, registry_tables
 from tasks.extract.stage_center import STAGED_TABLES, StagedExtract
-from tasks.registry_inputs import code_digest
+from tasks.registry import database as db
+from tasks.registry.build import build_registry, registry_tables
+from tasks.registry.build_center import CenterBuild, mart_tables
+from tasks.registry.inputs import code_digest
 
 
 def _center(root: Path, center_id: str, digest: str, rows: int) -> CenterBuild:

@@ -10,8 +10,8 @@ import pytest
 
 from jakreg.config import Center
 from jakreg.errors import CenterDataError
-from tasks import database
 from tasks.extract import registry_csv
+from tasks.registry import database
 
 PATIENTS = "patient_id,sex,birth_date,death_date\n"
 DIAGNOSES = "patient_id,icd10,diagnosis_date\n"

@@ -10,7 +10,7 @@ import pytest
 from jakreg.config import Center, Protocol
 from jakreg.quality import QualityThresholds
 from tasks.analysis.run_folder import latest_run_folder, point_latest
-from tasks.registry_inputs import inputs_digest, key_id, read_published_run
+from tasks.registry.inputs import inputs_digest, key_id, read_published_run
 
 KEY = b"test-key-not-secret"
 VALENCIA = Center("valencia", "registry_csv", Path("/landing/valencia"))

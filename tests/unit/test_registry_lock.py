@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.registry_lock import RegistryLockedError, lock_holder, registry_lock
+from tasks.registry.lock import RegistryLockedError, lock_holder, registry_lock
 
 
 def test_a_second_run_is_refused_naming_the_holder(tmp_path: Path) -> None:

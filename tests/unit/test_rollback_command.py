@@ -10,7 +10,7 @@ import pytest
 from jakreg.cli import main
 from jakreg.layout import RegistryLayout
 from tasks.analysis.run_folder import point_latest
-from tasks.publish import publish, published_run_id
+from tasks.registry.publish import publish, published_run_id
 
 
 def _published_runs(tmp_path: Path, run_ids: list[str]) -> Path:

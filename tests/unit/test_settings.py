@@ -7,7 +7,7 @@ import pytest
 from jakreg import settings
 from jakreg.errors import ConfigError
 from jakreg.settings import DuckDBSettings, RunnerSettings
-from tasks import database
+from tasks.registry import database
 
 
 def _limits(duckdb_settings: DuckDBSettings, alone: bool = False) -> tuple[str, str]:

@@ -7,7 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks import database, sql_models
+from tasks import sql_models
+from tasks.registry import database
 
 
 def _model(layer: str, name: str, sql: str) -> sql_models.Model:

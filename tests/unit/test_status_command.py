@@ -10,7 +10,7 @@ import pytest
 
 from jakreg.cli import main
 from jakreg.layout import RegistryLayout
-from tasks.publish import publish
+from tasks.registry.publish import publish
 from tasks.run_log import record_end, record_start
 
 

@@ -8,8 +8,9 @@ import pytest
 from jakreg import vocabulary
 from jakreg.config import ADVANCED_CLASSES
 from jakreg.simulate.naming import STOP_REASON_TEXT_EN, STOP_REASON_TEXT_ES
-from tasks import database, sql_models
+from tasks import sql_models
 from tasks.extract.vocabulary import load_vocabulary
+from tasks.registry import database
 
 SAMPLES = ["XELJANZ 5 MG COMPRIMIDOS", "Remisión", "  Solu-Moderin ", "L04AA29|tofacitinib", "Ña"]
 

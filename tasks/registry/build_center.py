@@ -6,7 +6,7 @@ of the staged Parquet. The tables go to `<work>/built/<center>/` as Parquet with
 which records the digest of what they were built from: the staged extract and the key and code
 that staged it, the code and protocol that built it. A run with the same digest reuses them, so
 a run in which one center sends a new extract builds that center only; the registry is then
-assembled from every center's Parquet (tasks/build_registry.py). The folder is written under
+assembled from every center's Parquet (tasks/registry/build.py). The folder is written under
 `.partial` and renamed into place, so a killed build leaves nothing that looks finished.
 """
 
@@ -25,11 +25,11 @@ from jakreg.faults import fault_point
 from jakreg.layout import RegistryLayout
 from jakreg.settings import DuckDBSettings
 from jakreg.time_limits import BUILD_SECONDS
-from tasks import database as db
 from tasks import sql_models
-from tasks.atomic_files import PARTIAL, replace_folder
 from tasks.extract.stage_center import STAGED_TABLES, StagedExtract
-from tasks.registry_inputs import code_digest, json_digest
+from tasks.registry import database as db
+from tasks.registry.atomic_files import PARTIAL, replace_folder
+from tasks.registry.inputs import code_digest, json_digest
 
 REGISTRY_LAYERS = ("intermediate", "marts")
 PUBLISHED_LAYER = "marts"

@@ -25,9 +25,9 @@ import duckdb
 
 from jakreg.config import Center, Protocol
 from jakreg.quality import QualityThresholds
-from tasks import database as db
+from tasks.registry import database as db
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Everything that decides what a build produces; docs, tests and benchmarks do not.
 CODE_FOLDERS = ("sql", "expectations", "vocabulary", "jakreg", "tasks", "flows")
 _KEY_LABEL = b"jakreg pseudonym key id"
@@ -85,7 +85,8 @@ class PublishedRun:
     inputs_digest: str | None
     centers: dict[str, dict[str, Any]]
     mart_rows: dict[str, int]
-    # Each center's build digest (tasks/build_center.py): whose rows the next build may keep.
+    # Each center's build digest (tasks/registry/build_center.py): whose rows the next build may
+    # keep.
     builds: dict[str, str]
 
 

@@ -26,7 +26,7 @@ from jakreg.errors import JakregError
 from jakreg.faults import fault_point
 from jakreg.layout import RegistryLayout
 from tasks.analysis.run_folder import point_latest, short_run_id
-from tasks.atomic_files import PARTIAL, clean_leftovers, replace_file
+from tasks.registry.atomic_files import PARTIAL, clean_leftovers, replace_file
 
 logger = logging.getLogger(__name__)
 

@@ -1,12 +1,12 @@
 """Assembles the registry database from each center's staged extract and built marts; publishing
 is one atomic rename.
 
-Each center's marts are built apart (tasks/build_center.py); the registry holds every center's
-staging tables and marts side by side, and `meta.run`. The intermediate models' tables are not
-kept: they are steps of a center's build, and storing them would double what the registry costs
-to write. `meta.run.builds` records each center's build digest, so the next run starts from a
-copy of the published registry and replaces only the rows of centers whose digest changed (or
-that left): a run in which one center sent a new extract writes that center's rows only.
+Each center's marts are built apart (tasks/registry/build_center.py); the registry holds every
+center's staging tables and marts side by side, and `meta.run`. The intermediate models' tables
+are not kept: they are steps of a center's build, and storing them would double what the
+registry costs to write. `meta.run.builds` records each center's build digest, so the next run
+starts from a copy of the published registry and replaces only the rows of centers whose digest
+changed (or that left): a run in which one center sent a new extract writes that center's rows only.
 
 The registry is built into a new file next to the published one and renamed over it only after
 the marts passed the quality gate: readers of the published database never see a half-built or
@@ -29,11 +29,11 @@ from jakreg.faults import fault_point
 from jakreg.layout import RegistryLayout
 from jakreg.settings import DuckDBSettings
 from jakreg.time_limits import BUILD_SECONDS, PUBLISH_SECONDS
-from tasks import database as db
-from tasks.build_center import CenterBuild, mart_rows, mart_tables
 from tasks.extract.stage_center import STAGED_TABLES
-from tasks.publish import Version, publish
-from tasks.registry_inputs import code_digest, read_published_run
+from tasks.registry import database as db
+from tasks.registry.build_center import CenterBuild, mart_rows, mart_tables
+from tasks.registry.inputs import code_digest, read_published_run
+from tasks.registry.publish import Version, publish
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def build_registry(
 
     `meta.run` records the run, the protocol, the extracts, the digest of the build's inputs, the
     gate's decision per center (`decisions`) and each center's build digest, so a later run with
-    the same inputs can stand on this one (tasks/registry_inputs.py)."""
+    the same inputs can stand on this one (tasks/registry/inputs.py)."""
     building = database.with_name(database.name + ".building")
     building.unlink(missing_ok=True)
     database.parent.mkdir(parents=True, exist_ok=True)
@@ -120,9 +120,10 @@ def build_registry(
 def reusable_centers(database: Path, builds: list[CenterBuild]) -> set[str]:
     """The centers whose rows in the published registry are exactly these builds' rows.
 
-    A build digest covers the staged extract, the key and the code (tasks/build_center.py), so
-    an equal digest means equal rows and tables of the same shape. Rows are kept only when every
-    center to load was staged by the code in use, so that the tables need no new columns."""
+    A build digest covers the staged extract, the key and the code
+    (tasks/registry/build_center.py), so an equal digest means equal rows and tables of the same
+    shape. Rows are kept only when every center to load was staged by the code in use, so that the
+    tables need no new columns."""
     published = read_published_run(database)
     if published is None or any(b.staged.code_digest != code_digest() for b in builds):
         return set()
