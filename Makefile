@@ -18,7 +18,7 @@ demo: $(STAMP)
 	rm -rf $(DEMO)
 	$(BIN)/jakreg simulate --out $(DEMO) --patients 3000 --centers 4 --seed 42
 	@echo "JAKREG_PSEUDONYM_KEY is set to a demo key for this run; set your own for real data."
-	JAKREG_PSEUDONYM_KEY=demo-key-not-secret $(BIN)/jakreg run \
+	JAKREG_PSEUDONYM_KEY=demo-key-not-secret-0123456789abcdef $(BIN)/jakreg run \
 		--centers $(DEMO)/centers.yaml --db $(DEMO)/registry.duckdb --out $(DEMO)/out
 
 ## test: lint and run the whole test suite

@@ -16,7 +16,7 @@ from pathlib import Path
 from jakreg.config import load_centers
 from jakreg.settings import DuckDBSettings
 from tasks.extract.dialects import reader_calls
-from tasks.extract.stage_center import newest_extract
+from tasks.extract.landing import newest_extract
 from tasks.registry import database
 
 

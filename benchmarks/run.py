@@ -30,7 +30,7 @@ from jakreg.config import DIALECTS, load_centers
 from jakreg.settings import DuckDBSettings
 from jakreg.simulate.writers import WRITERS
 from tasks.extract.dialects import READERS
-from tasks.extract.stage_center import newest_extract
+from tasks.extract.landing import newest_extract
 
 HERE = Path(__file__).resolve().parent
 RUNS = ("full", "no_change", "new_extract")
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     # A benchmark-only key: the cohort is synthetic, and a real key must never be needed here.
-    os.environ["JAKREG_PSEUDONYM_KEY"] = "benchmark-key-not-secret"
+    os.environ["JAKREG_PSEUDONYM_KEY"] = "benchmark-key-not-secret-0123456789abcdef"
     # The temporary server's telemetry heartbeat only adds noise (and "database is locked").
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     args.results.mkdir(parents=True, exist_ok=True)

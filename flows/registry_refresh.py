@@ -28,7 +28,8 @@ from prefect.states import Failed, State
 from flows.center_refresh import CenterSubflows, NextStep
 from flows.run_policy import with_policy
 from jakreg.config import Protocol, load_centers
-from jakreg.errors import JakregError
+from jakreg.errors import ConfigError, JakregError
+from jakreg.key_policy import check_key_unchanged
 from jakreg.layout import RegistryLayout
 from jakreg.quality import QualityThresholds
 from jakreg.settings import DuckDBSettings
@@ -42,7 +43,7 @@ from tasks.extract.pseudonym import pseudonym_key
 from tasks.quality.quarantine import QualityGate, RegistryGateError
 from tasks.registry.build import build_registry, publish_registry
 from tasks.registry.build_center import build_center
-from tasks.registry.inputs import PublishedRun, inputs_digest, read_published_run
+from tasks.registry.inputs import PublishedRun, inputs_digest, key_id, read_published_run
 from tasks.registry.lock import registry_lock
 from tasks.registry.publish import (
     clear_leftovers,
@@ -118,14 +119,22 @@ def registry_refresh(
     keep_versions: int = 3,
     lock_wait_seconds: float = 0,
     rebuild: bool = False,
+    rotate_key: bool = False,
 ) -> RefreshResult | State:
     """Refreshes the registry from each center's newest extract and writes the run's outputs into
     a new dated folder under `out_dir`, then points `out_dir/latest` at it.
 
     The registry's lock is held throughout (waiting up to `lock_wait_seconds` for another run);
     the `keep_versions` versions published before this one are kept for `jakreg rollback`.
-    `rebuild` builds and publishes even when nothing changed since the published run."""
-    key = pseudonym_key()  # fail before any work when the secret is missing
+    `rebuild` builds and publishes even when nothing changed since the published run.
+    `rotate_key` lets the run re-key the registry with a pseudonymisation key other than the
+    published registry's (docs/operations.md, "Changing the pseudonymisation key")."""
+    key = pseudonym_key()  # fail before any work when the secret is missing or weak
+    if keep_versions < 1:
+        raise ConfigError(
+            f"keep_versions is {keep_versions}: keep at least 1 version besides the new one, or "
+            "a rollback has nothing to go back to"
+        )
     layout = RegistryLayout.for_database(Path(database), work_dir)
     run_id = str(flow_run.id or uuid.uuid4())
     protocol = Protocol.load(protocol_file)
@@ -143,6 +152,7 @@ def registry_refresh(
                 run_id,
                 key,
                 rebuild,
+                rotate_key,
             )
         except Exception as err:
             record_end(layout.run_log, run_id, "Failed", f"{type(err).__name__}: {err}")
@@ -169,12 +179,20 @@ def _refresh(
     run_id: str,
     key: bytes,
     rebuild: bool,
+    rotate_key: bool,
 ) -> RefreshResult:
     """The run, under the registry lock: load, gate, build, gate, analyse, publish."""
     logger = get_run_logger()
+    published = read_published_run(layout.database)
+    check_key_unchanged(published and published.key_fingerprint, key_id(key), rotate_key)
+    if rotate_key and published and published.key_fingerprint != key_id(key):
+        logger.warning("re-keying the registry: every center is staged again with the new key")
     centers = load_centers(centers_file)
     settings = DuckDBSettings.from_environment()
     result = RefreshResult(layout.database, out_dir, run_id)
+    for label, problem in centers.unnamed.items():
+        logger.error("%s: not read: %s", label, problem)
+        result.failed_centers[label] = problem
     clear_leftovers(layout, out_dir)
 
     with CenterSubflows(centers.centers, layout, settings) as subflows:
@@ -195,7 +213,6 @@ def _refresh(
             for center, load in zip(centers.centers, result.loads, strict=True)
         ]
         digest = inputs_digest(newest, protocol, thresholds, key)
-        published = read_published_run(layout.database)
         if not rebuild and published and published.inputs_digest == digest:
             outputs = latest_run_folder(out_dir, published.run_id)
             if outputs:
@@ -308,5 +325,6 @@ def _failure_line(result: RefreshResult) -> str:
         else f"{center} (left out)"
         for center in result.failed_centers
     ]
-    total = len(result.loads)
+    loaded = {load.center_id for load in result.loads}
+    total = len(loaded) + sum(1 for center in result.failed_centers if center not in loaded)
     return f"{len(parts)} of {total} centers not refreshed: {', '.join(parts)}"

@@ -89,15 +89,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--keep-versions",
-        type=int,
+        type=_at_least_one,
         default=3,
-        help="published versions kept for rollback besides the new one (default 3)",
+        help="published versions kept for rollback besides the new one (1 or more; default 3)",
     )
     run.add_argument(
         "--rebuild",
         action="store_true",
         help="build and publish even when nothing changed since the published run (default: "
         "a run with nothing new publishes nothing)",
+    )
+    run.add_argument(
+        "--rotate-key",
+        action="store_true",
+        help="re-key the registry: accept a JAKREG_PSEUDONYM_KEY other than the published "
+        "registry's and stage every center again with it (default: a changed key stops the run)",
     )
     run.set_defaults(command=_run)
 
@@ -125,6 +131,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _at_least_one(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, not {text!r}")
+    return int(text)
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from jakreg.simulate import simulate
 
@@ -148,20 +160,23 @@ def _run(args: argparse.Namespace) -> int:
     QualityThresholds.load(args.quality)
     from flows.registry_refresh import CentersNotRefreshedError
     from flows.task_runners import configured_registry_refresh
+    from jakreg.prefect_server import prefect_api
 
     runner = RunnerSettings.from_environment(args.task_runner, args.dask_address)
     registry_refresh = configured_registry_refresh(runner, DuckDBSettings.from_environment())
     try:
-        result = registry_refresh(
-            args.centers,
-            args.db,
-            args.out,
-            args.protocol,
-            quality_file=args.quality,
-            keep_versions=args.keep_versions,
-            lock_wait_seconds=args.wait,
-            rebuild=args.rebuild,
-        )
+        with prefect_api():
+            result = registry_refresh(
+                args.centers,
+                args.db,
+                args.out,
+                args.protocol,
+                quality_file=args.quality,
+                keep_versions=args.keep_versions,
+                lock_wait_seconds=args.wait,
+                rebuild=args.rebuild,
+                rotate_key=args.rotate_key,
+            )
     except CentersNotRefreshedError as err:
         result = err.result
     summary_path = result.run_folder / "retention_summary.csv"

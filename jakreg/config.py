@@ -7,13 +7,18 @@ receive them as bound values and `docs/protocol.md` states them in words.
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from jakreg.config_schema import (
+    REQUIRED_KEYS,
+    center_entry_problems,
+    center_id_problem,
+    check_known_keys,
+    read_yaml_mapping,
+    unknown_key,
+)
 from jakreg.errors import ConfigError
 
 DIALECTS = ("registry_csv", "es_his_csv", "omop_csv", "fhir_ndjson")
@@ -38,7 +43,6 @@ ADVANCED_CLASSES = (
     "anti-CD20",
     "other advanced",
 )
-CENTER_ID = re.compile(r"^[a-z0-9_]+$")
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,8 @@ class Protocol:
     min_cell_count: int = 5
 
     def __post_init__(self) -> None:
-        for parameter in dataclasses.fields(self):
-            _check_type(parameter.name, getattr(self, parameter.name), parameter.default)
+        for field_ in dataclasses.fields(self):
+            check_type(f"protocol.{field_.name}", getattr(self, field_.name), field_.default)
         if self.permissible_gap_days < 0:
             raise ConfigError("protocol.permissible_gap_days must be 0 or more")
         if self.next_treatment_window_days < 0:
@@ -107,18 +111,26 @@ class Protocol:
 
 @dataclass(frozen=True)
 class Center:
-    """One hospital: its id, export dialect, landing folder and reader overrides."""
+    """One hospital: its id, export dialect, landing folder and reader overrides.
+
+    `config_error` says why its entry in centers.yaml is wrong: such a center is not read this
+    run (it keeps its last accepted extract), and the others go on."""
 
     id: str
     dialect: str
     landing: Path
     options: dict[str, Any] = field(default_factory=dict)
+    config_error: str | None = None
 
 
 @dataclass(frozen=True)
 class CentersFile:
+    """The centers of `centers.yaml`; `unnamed` holds entries without a usable id, by position
+    (`centers[3]`), with what is wrong with each."""
+
     path: Path
     centers: tuple[Center, ...]
+    unnamed: dict[str, str] = field(default_factory=dict)
 
     def get(self, center_id: str) -> Center:
         for center in self.centers:
@@ -128,67 +140,76 @@ class CentersFile:
 
 
 def load_centers(path: Path) -> CentersFile:
-    """Read and validate `centers.yaml`; landing paths are relative to the file."""
-    data = _read_yaml_mapping(path)
+    """Read and validate `centers.yaml`; landing paths are relative to the file. A file that
+    cannot be read is a ConfigError; a bad entry is reported on its center only."""
+    data = read_yaml_mapping(path)
+    for key in data:
+        if key != "centers":
+            raise ConfigError(f"{path}: {unknown_key(key, ['centers'])}")
     entries = data.get("centers")
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{path}: expected a non-empty list under 'centers'")
-    centers: list[Center] = []
-    seen: set[str] = set()
+    centers: dict[str, Center] = {}
+    unnamed: dict[str, str] = {}
     for index, entry in enumerate(entries, start=1):
-        where = f"{path}: centers[{index}]"
+        label = f"centers[{index}]"
         if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: expected a mapping with id, dialect and landing")
-        missing = {"id", "dialect", "landing"} - entry.keys()
-        if missing:
-            raise ConfigError(f"{where}: missing {', '.join(sorted(missing))}")
-        center_id = str(entry["id"])
-        if not CENTER_ID.match(center_id):
-            raise ConfigError(f"{where}: id {center_id!r} must match [a-z0-9_]+")
-        if center_id in seen:
-            raise ConfigError(f"{where}: id {center_id!r} is listed twice")
-        seen.add(center_id)
-        dialect = str(entry["dialect"])
-        if dialect not in DIALECTS:
-            raise ConfigError(f"{where}: dialect {dialect!r} is not one of {', '.join(DIALECTS)}")
-        landing = (path.parent / str(entry["landing"])).resolve()
-        options = {k: v for k, v in entry.items() if k not in {"id", "dialect", "landing"}}
-        centers.append(Center(center_id, dialect, landing, options))
-    return CentersFile(path.resolve(), tuple(centers))
+            unnamed[label] = f"{path}: {label}: expected a mapping with id, dialect and landing"
+            continue
+        id_problem = center_id_problem(entry.get("id"))
+        if id_problem or entry["id"] in centers:
+            problem = id_problem or f"id {entry['id']!r} is listed twice"
+            unnamed[label] = f"{path}: {label}: {problem}"
+            continue
+        problems = center_entry_problems(entry, DIALECTS)
+        landing = entry.get("landing")
+        landing = (path.parent / landing).resolve() if isinstance(landing, str) else path.parent
+        options = {k: v for k, v in entry.items() if k not in REQUIRED_KEYS}
+        error = f"{path}: center {entry['id']}: {'; '.join(problems)}" if problems else None
+        dialect = str(entry.get("dialect"))
+        centers[entry["id"]] = Center(entry["id"], dialect, landing, options, error)
+    if not centers:
+        raise ConfigError(f"{path}: no entry has a usable id: {'; '.join(unnamed.values())}")
+    return CentersFile(path.resolve(), _one_center_per_landing(path, centers), unnamed)
+
+
+def _one_center_per_landing(path: Path, centers: dict[str, Center]) -> tuple[Center, ...]:
+    """Two centers reading one landing folder would count its patients twice: both fail."""
+    by_landing: dict[Path, list[str]] = {}
+    for center in centers.values():
+        if center.config_error is None:
+            by_landing.setdefault(center.landing, []).append(center.id)
+    checked = []
+    for center in centers.values():
+        sharing = [c for c in by_landing.get(center.landing, []) if c != center.id]
+        if sharing and center.config_error is None:
+            error = (
+                f"{path}: center {center.id}: landing folder {center.landing} is also the landing "
+                f"of {', '.join(sharing)}; each center needs a folder of its own"
+            )
+            center = dataclasses.replace(center, config_error=error)
+        checked.append(center)
+    return tuple(checked)
 
 
 _KINDS = {int: "whole number", float: "number", str: "name"}
 
 
-def _check_type(name: str, value: Any, default: Any) -> None:
-    """A protocol value must have its default's type (a whole number may stand for a float)."""
+def check_type(name: str, value: Any, default: Any) -> None:
+    """A parameter's value must have its default's type (a whole number may stand for a float);
+    `name` is the parameter's name in messages (`protocol.min_cell_count`)."""
     if isinstance(default, tuple):
         item = type(default[0])
         if isinstance(value, tuple) and all(type(v) is item for v in value):
             return
-        raise ConfigError(f"protocol.{name} must be a list of {_KINDS[item]}s; got {value!r}")
+        raise ConfigError(f"{name} must be a list of {_KINDS[item]}s; got {value!r}")
     expected = (int, float) if isinstance(default, float) else (type(default),)
     if type(value) not in expected:
-        raise ConfigError(f"protocol.{name} must be a {_KINDS[type(default)]}; got {value!r}")
+        raise ConfigError(f"{name} must be a {_KINDS[type(default)]}; got {value!r}")
 
 
 def read_parameter_overrides(path: Path, cls: type, kind: str) -> dict[str, Any]:
     """A YAML mapping whose keys must all be fields of the dataclass `cls`."""
-    overrides = _read_yaml_mapping(path)
-    known = {f.name for f in dataclasses.fields(cls)}
-    for key in overrides:
-        if key not in known:
-            raise ConfigError(f"{path}: unknown {kind} {key!r}; known: {sorted(known)}")
+    overrides = read_yaml_mapping(path)
+    check_known_keys(path, overrides, (f.name for f in dataclasses.fields(cls)), kind)
     return overrides
-
-
-def _read_yaml_mapping(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise ConfigError(f"{path}: file not found") from err
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML ({err})") from err
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
-    return data

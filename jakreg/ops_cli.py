@@ -77,7 +77,12 @@ def _point_latest_at_run(out_dir: Path, run_id: str) -> str:
 
 def _status(args: argparse.Namespace) -> int:
     from tasks.registry.lock import lock_holder
-    from tasks.registry.publish import kept_versions, published_version
+    from tasks.registry.publish import (
+        DamagedRegistryError,
+        kept_versions,
+        published_run_id,
+        published_version,
+    )
     from tasks.run_log import read_runs
 
     layout = RegistryLayout.for_database(args.db)
@@ -85,8 +90,14 @@ def _status(args: argparse.Namespace) -> int:
     holder = lock_holder(layout.lock)
     print(f"lock: {'held by ' + holder if holder else 'free (no run in progress)'}")
 
-    published = published_version(layout)
-    print(f"published: {published.name if published else 'nothing published yet'}")
+    try:
+        published_run = published_run_id(layout.database)
+    except DamagedRegistryError as err:
+        published_run, published = None, None
+        print(f"published: DAMAGED: {err}")
+    else:
+        published = published_version(layout)
+        print(f"published: {published.name if published else 'nothing published yet'}")
     for version in kept_versions(layout):
         mark = "  <- published" if published and version == published else ""
         print(f"  kept {version.name}{mark}")
@@ -100,10 +111,12 @@ def _status(args: argparse.Namespace) -> int:
             outcome = run.state + (f": {run.message}" if run.message else "")
         print(f"  {run.started}  run {run.run_id}  {outcome}")
 
-    finished = next((run for run in runs if run.centers), None)
+    # The centers as the run that built the published registry saw them: after a rollback, that
+    # is an earlier run than the last one.
+    finished = next((run for run in runs if run.centers and run.run_id == published_run), None)
     if finished is None:
         return 0
-    print(f"\ncenters (as of run {finished.run_id}):")
+    print(f"\ncenters (as of run {finished.run_id}, which built the published registry):")
     today = datetime.now(UTC).date()
     for center, info in sorted(finished.centers.items()):
         print(f"  {center}: {_freshness(info, today)}")

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from jakreg.config import read_parameter_overrides
+from jakreg.config import check_type, read_parameter_overrides
 from jakreg.errors import ConfigError
 
 _SHARES = (
@@ -44,6 +44,9 @@ class QualityThresholds:
     indication_known_share: float = 0.90
 
     def __post_init__(self) -> None:
+        for field_ in dataclasses.fields(self):
+            if not isinstance(field_.default, date):
+                check_type(f"quality.{field_.name}", getattr(self, field_.name), field_.default)
         for name in ("earliest_treatment_date", "earliest_birth_date"):
             value = getattr(self, name)
             if isinstance(value, str):
@@ -69,7 +72,11 @@ class QualityThresholds:
         """Defaults, overridden by a YAML mapping of threshold names when a file is given."""
         if path is None:
             return cls()
-        return cls(**read_parameter_overrides(path, cls, "quality threshold"))
+        overrides = read_parameter_overrides(path, cls, "quality threshold")
+        try:
+            return cls(**overrides)
+        except ConfigError as err:
+            raise ConfigError(f"{path}: {err}") from err
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -8,7 +8,7 @@ import hmac
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
-TEST_KEY = "test-key-not-secret"
+TEST_KEY = "test-key-not-secret-0123456789abcdef"
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,8 @@
 -- Diagnoses of one center extract, ICD-10 mapped to an indication by the longest matching prefix
 -- in vocabulary/icd10_indications.csv; codes matching none are 'other'. Each distinct code is
 -- matched once and joined back to its rows (a center sends far fewer codes than diagnoses).
+-- Only text shaped like an ICD-10 code (a letter, two digits, up to four more) is kept as the
+-- code: anything else in the column (a patient number typed in the wrong field) is not published.
 -- Grain: one row per row of the center's diagnosis file.
 with center_diagnoses as (
     select * from staging.center_diagnoses
@@ -17,7 +19,13 @@ patient_keys as (
 codes as (
     select
         *,
-        upper(replace(trim(icd10_source_value), '.', '')) as icd10_code,
+        nullif(
+            regexp_extract(
+                upper(replace(trim(icd10_source_value), '.', '')),
+                '^[A-Z][0-9]{2}[0-9A-Z]{0,4}$'
+            ),
+            ''
+        ) as icd10_code,
     from center_diagnoses
 ),
 

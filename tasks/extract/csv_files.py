@@ -148,9 +148,10 @@ def read_extract_json(center: Center, extract_dir: Path) -> str:
     if document.get("center") != center.id:
         raise CenterDataError(
             center.id,
-            f"extract.json names center {document.get('center')!r}",
+            "extract.json names another center",
             file=str(path),
-            hint="the extract may have been copied into the wrong landing folder",
+            hint=f'it must hold "center": "{center.id}"; the extract may have been copied into '
+            "the wrong landing folder",
         )
     if not isinstance(document.get("data_cut_date"), str):
         raise CenterDataError(
@@ -209,20 +210,30 @@ def _literal(text: str) -> str:
 
 
 def _check_columns(center: Center, spec: CsvFile, header: list[str]) -> None:
+    """The header must hold exactly the expected columns. Columns are named by their position in
+    the file or by the expected name, never by what the file's first line says: when the header
+    line is missing, that line is a data row, and its values (a patient number) must not reach a
+    message, a log or the registry."""
+    known = set(spec.columns) | set(spec.optional)
     missing = [c for c in spec.columns if c not in header]
-    extra = [c for c in header if c not in spec.columns and c not in spec.optional]
-    repeated = [c for c, n in Counter(header).items() if n > 1]
-    if not missing and not extra and not repeated:
+    unexpected = [str(position) for position, c in enumerate(header, 1) if c not in known]
+    repeated = [c for c, n in Counter(header).items() if n > 1 and c in known]
+    if not missing and not unexpected and not repeated:
         return
     problems = []
     if missing:
         problems.append(f"missing column(s) {', '.join(missing)}")
-    if extra:
-        problems.append(f"unexpected column(s) {', '.join(extra)}")
+    if unexpected:
+        problems.append(f"unexpected column(s) at position(s) {', '.join(unexpected)}")
     if repeated:
         problems.append(f"repeated column(s) {', '.join(repeated)}")
     if len(header) == 1 and len(spec.columns) > 1:
         hint = "the header has one column only: check the delimiter"
+    elif not known.intersection(header):
+        hint = (
+            "no column of the first line has an expected name: is the header line missing? "
+            f"The first line must name the columns {', '.join(spec.columns)}"
+        )
     else:
         hint = (
             f"expected exactly {', '.join(spec.columns)}; a renamed header can be mapped with "

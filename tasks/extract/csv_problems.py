@@ -5,7 +5,6 @@ mistakes DuckDB cannot see.
 
 from __future__ import annotations
 
-import codecs
 import mmap
 import re
 from pathlib import Path
@@ -13,12 +12,12 @@ from pathlib import Path
 import duckdb
 
 from jakreg.config import Center
+from jakreg.config_schema import duckdb_encoding as duckdb_encoding_name
+from jakreg.config_schema import encoding_problem
 from jakreg.errors import CenterDataError, ConfigError
 from tasks.registry import database
 
 _LINE_NUMBER = re.compile(r"\b[Ll]ine:?\s*(\d+)")
-# The encodings DuckDB's CSV reader decodes without extensions, by Python's name for them.
-_DUCKDB_ENCODINGS = {"utf-8": "utf-8", "iso8859-1": "latin-1", "utf-16": "utf-16"}
 # DuckDB rejects these bytes in latin-1 files; Windows-1252 uses them for curly quotes, € etc.
 _WINDOWS_1252_BYTES = re.compile(rb"[\x80-\x9f]")
 # A UTF-8 accented Latin letter read as latin-1 becomes Ã or Â and a character from U+0080-U+00BF
@@ -27,16 +26,11 @@ _UTF8_READ_AS_LATIN1 = "[\u00c2\u00c3][\u0080-\u00bf]"
 
 
 def duckdb_encoding(center: Center, name: str) -> str:
-    """DuckDB's name for an encoding; an encoding its reader cannot decode is a config error."""
-    try:
-        encoding = _DUCKDB_ENCODINGS.get(codecs.lookup(name).name)
-    except LookupError:
-        encoding = None
+    """DuckDB's name for an encoding; an encoding its reader cannot decode is a config error
+    (centers.yaml is checked when it is read: this catches a layout's own mistake)."""
+    encoding = duckdb_encoding_name(name)
     if encoding is None:
-        raise ConfigError(
-            f"center {center.id}: encoding {name!r} cannot be read; use utf-8, latin-1 or utf-16 "
-            "(re-export Windows-1252 files as UTF-8 or latin-1)"
-        )
+        raise ConfigError(f"center {center.id}: {encoding_problem(name)}")
     return encoding
 
 

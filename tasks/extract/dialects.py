@@ -35,6 +35,11 @@ def staging_parameters(center: Center) -> dict[str, Any]:
     return _reader(center).staging_parameters(center)
 
 
+def file_names(center: Center) -> set[str]:
+    """The names of the files the center's dialect reads from an extract folder."""
+    return set(_reader(center).FILE_NAMES)
+
+
 def csv_layout(center: Center) -> CsvLayout | None:
     """The center's files, their columns and date columns, and its date format; None for a
     dialect that is not delimited text."""

@@ -33,6 +33,7 @@ LAYOUT = CsvLayout(
         ),
     ),
 )
+FILE_NAMES = (*(spec.name for spec in LAYOUT.files), "extract.json")
 
 
 def load_raw(con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path) -> dict[str, int]:

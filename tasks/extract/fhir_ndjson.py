@@ -89,6 +89,7 @@ FILES = (
         reference_elements=("subject",),
     ),
 )
+FILE_NAMES = (*(spec.name for spec in FILES), "manifest.json")
 
 
 def load_raw(con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path) -> dict[str, int]:

@@ -29,6 +29,7 @@ from jakreg.errors import CenterDataError
 from jakreg.layout import RegistryLayout
 from jakreg.settings import DuckDBSettings
 from jakreg.time_limits import CENTER_SECONDS
+from tasks.extract.landing import newest_extract
 from tasks.extract.manifest import (
     FAILED,
     LOADED,
@@ -39,12 +40,7 @@ from tasks.extract.manifest import (
     load_records,
 )
 from tasks.extract.pseudonym import pseudonym_key
-from tasks.extract.stage_center import (
-    StagedExtract,
-    newest_extract,
-    stage_center,
-    staged_folder,
-)
+from tasks.extract.stage_center import StagedExtract, stage_center, staged_folder
 from tasks.registry.inputs import code_digest, key_id
 
 
@@ -84,8 +80,11 @@ def load_center(center: Center, layout: RegistryLayout, settings: DuckDBSettings
     logger = get_run_logger()
     started = time.monotonic()
     fingerprint = None
+    if center.config_error:
+        logger.error("center %s: not read: %s", center.id, center.config_error)
+        return CenterLoad(center.id, FAILED, None, center.config_error, 0.0, None)
     try:
-        fingerprint = fingerprint_extract(center.id, newest_extract(center))
+        fingerprint = fingerprint_extract(center, newest_extract(center, logger.warning))
         staged = reusable_staged(layout.staged_dir, fingerprint)
         status = UNCHANGED
         if staged is None:

@@ -19,6 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from jakreg.config import Center
+from tasks.extract import dialects
+
 logger = logging.getLogger(__name__)
 
 HASH_CHUNK_BYTES = 1 << 20
@@ -55,10 +58,13 @@ class ExtractFingerprint:
         return hashlib.sha256(listing.encode()).hexdigest()
 
 
-def fingerprint_extract(center_id: str, folder: Path) -> ExtractFingerprint:
-    """Hashes every file under an extract folder (sha256, streamed, so memory stays flat)."""
+def fingerprint_extract(center: Center, folder: Path) -> ExtractFingerprint:
+    """Hashes the files of an extract folder that the center's dialect reads (sha256, streamed,
+    so memory stays flat). Other files are neither read nor recorded: their names could be
+    anything, a patient's number too."""
     files = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    names = dialects.file_names(center)
+    for path in sorted(p for p in folder.iterdir() if p.name in names and p.is_file()):
         digest = hashlib.sha256()
         with path.open("rb") as handle:
             while chunk := handle.read(HASH_CHUNK_BYTES):
@@ -71,7 +77,7 @@ def fingerprint_extract(center_id: str, folder: Path) -> ExtractFingerprint:
                 digest.hexdigest(),
             )
         )
-    return ExtractFingerprint(center_id, folder.name, folder.resolve(), tuple(files))
+    return ExtractFingerprint(center.id, folder.name, folder.resolve(), tuple(files))
 
 
 def load_records(

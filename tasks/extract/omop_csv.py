@@ -56,6 +56,7 @@ LAYOUT = CsvLayout(
         _table("cdm_source", ("source_release_date",), ("source_release_date",)),
     ),
 )
+FILE_NAMES = tuple(spec.name for spec in LAYOUT.files)
 
 
 def load_raw(con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path) -> dict[str, int]:

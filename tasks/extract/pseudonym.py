@@ -12,6 +12,7 @@ import os
 import duckdb
 
 from jakreg.errors import MissingSecretError
+from jakreg.key_policy import check_key_strength
 from tasks.registry import database
 
 KEY_VARIABLE = "JAKREG_PSEUDONYM_KEY"
@@ -25,6 +26,7 @@ def pseudonym_key() -> bytes:
             f"{KEY_VARIABLE} is not set: set it to the registry's secret pseudonymisation key "
             "(the same key every night, or patient keys change); `make demo` sets a demo key"
         )
+    check_key_strength(KEY_VARIABLE, value)
     return value.encode("utf-8")
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,12 +20,12 @@ from pathlib import Path
 from prefect import task
 
 from jakreg.config import Center
-from jakreg.errors import CenterDataError
 from jakreg.faults import fault_point
 from jakreg.settings import DuckDBSettings
 from jakreg.time_limits import CENTER_SECONDS
 from tasks import sql_models
 from tasks.extract import dialects
+from tasks.extract.landing import newest_extract
 from tasks.extract.manifest import ExtractFingerprint, fingerprint_extract
 from tasks.extract.pseudonym import install_patient_key_macro, pseudonym_key
 from tasks.extract.vocabulary import load_vocabulary
@@ -43,7 +42,6 @@ STAGED_TABLES = (
     "stg_unmapped_terms",
 )
 CENTER_TABLES = ("patients", "diagnoses", "prescriptions", "extract")
-EXTRACT_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 STAGED_RECORD = "staged.json"
 
 
@@ -107,28 +105,6 @@ def staged_folder(staged_dir: Path, extract: ExtractFingerprint) -> Path:
     return staged_dir / extract.center_id / f"{extract.extract_date}-{extract.digest[:12]}"
 
 
-def newest_extract(center: Center) -> Path:
-    """The newest `landing/<center>/<YYYY-MM-DD>/` folder."""
-    if not center.landing.is_dir():
-        raise CenterDataError(
-            center.id,
-            "landing folder does not exist",
-            file=str(center.landing),
-            hint="create it, or correct 'landing' for this center in centers.yaml",
-        )
-    extracts = sorted(
-        p for p in center.landing.iterdir() if p.is_dir() and EXTRACT_FOLDER.match(p.name)
-    )
-    if not extracts:
-        raise CenterDataError(
-            center.id,
-            "no extract folder (named YYYY-MM-DD) in the landing folder",
-            file=str(center.landing),
-            hint="the center has not sent an extract yet",
-        )
-    return extracts[-1]
-
-
 @task(name="stage-center", task_run_name="stage-{center.id}", timeout_seconds=CENTER_SECONDS)
 def stage_center(
     center: Center,
@@ -138,7 +114,7 @@ def stage_center(
 ) -> StagedExtract:
     """Reads, stages and pseudonymises one center's extract (by default its newest) into Parquet
     under `<work_dir>/staged/<center>/<extract date>/`."""
-    extract = extract or fingerprint_extract(center.id, newest_extract(center))
+    extract = extract or fingerprint_extract(center, newest_extract(center))
     extract_dir = extract.folder
     target = staged_folder(work_dir / "staged", extract)
     partial = target.with_name(target.name + ".partial")

@@ -41,7 +41,12 @@ def check_landing(
         gate = QualityGate.start(
             work, Path(docs_dir), thresholds or QualityThresholds(), "validate", work_dir
         )
+        if not center_id:
+            gate.verdicts.update({label: f"not read: {p}" for label, p in centers.unnamed.items()})
         for center in chosen:
+            if center.config_error:
+                gate.verdicts[center.id] = f"not read: {center.config_error}"
+                continue
             try:
                 extract = stage_center(center, work, DuckDBSettings.from_environment())
             except JakregError as err:

@@ -29,6 +29,7 @@ from jakreg.faults import fault_point
 from jakreg.quality import QualityThresholds
 from jakreg.quality_status import CenterQuality, QualityStatus
 from tasks.extract.pseudonym import pseudonym_key
+from tasks.extract.rekey import restage_with_current_key
 from tasks.extract.stage_center import StagedExtract
 from tasks.quality.context import build_data_docs, open_context
 from tasks.quality.gate import validate_center, validate_registry
@@ -141,20 +142,25 @@ class QualityGate:
             drop_superseded(extract, extract)
             return CenterDecision(center.id, verdict.status, extract, None, warnings, verdict)
         errors = "; ".join(f.describe() for f in verdict.by_level(ERROR))
-        kept = self._last_accepted(center.id, extract)
+        kept = self._last_accepted(center, extract)
         drop_superseded(extract, kept)
         return self._quarantine(center.id, kept, f"extract {extract.extract_date}: {errors}")
 
     def not_staged(self, center: Center, problem: str) -> CenterDecision:
         """A center whose newest extract could not be read: its last accepted one goes in."""
         self.verdicts[center.id] = NOT_STAGED
-        return self._quarantine(center.id, self._last_accepted(center.id), problem)
+        return self._quarantine(center.id, self._last_accepted(center), problem)
 
     def _last_accepted(
-        self, center_id: str, before: StagedExtract | None = None
+        self, center: Center, before: StagedExtract | None = None
     ) -> StagedExtract | None:
-        """The extract a quarantined center keeps: its last accepted one, made with this key."""
-        return last_accepted_extract(self.work_dir, center_id, before, key_id(pseudonym_key()))
+        """The extract a quarantined center keeps: its last accepted one, pseudonymised with the
+        key in use, staged again with it when it was made with an earlier key (a run rotating the
+        key: tasks/extract/rekey.py)."""
+        kept = last_accepted_extract(self.work_dir, center.id, before)
+        if kept is None or kept.key_id == key_id(pseudonym_key()):
+            return kept
+        return restage_with_current_key(center, kept, (GATE_FILE,))
 
     def check_registry(self, building: Path) -> Verdict:
         fault_point("validate")
@@ -209,18 +215,16 @@ def last_accepted_extract(
     work_dir: Path,
     center_id: str,
     before: StagedExtract | None = None,
-    key: str | None = None,
 ) -> StagedExtract | None:
     """The center's staged extract that the gate accepted last, among those staged before
-    `before` (by extract date, then staging time; by default among all) and, when `key` is given,
-    pseudonymised with that key id (another key's patient keys would not match the registry's)."""
+    `before` (by extract date, then staging time; by default among all)."""
     center_dir = work_dir / "staged" / center_id
     accepted = []
     for gate_file in center_dir.glob(f"*/{GATE_FILE}") if center_dir.is_dir() else []:
         if json.loads(gate_file.read_text(encoding="utf-8"))["status"] == FAILED:
             continue
         staged = StagedExtract.read(gate_file.parent)
-        if staged is None or (key is not None and staged.key_id != key):
+        if staged is None:
             continue
         if before is None or staged.order < before.order:
             accepted.append(staged)

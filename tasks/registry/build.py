@@ -29,7 +29,7 @@ from jakreg.faults import fault_point
 from jakreg.layout import RegistryLayout
 from jakreg.settings import DuckDBSettings
 from jakreg.time_limits import BUILD_SECONDS, PUBLISH_SECONDS
-from tasks.extract.stage_center import STAGED_TABLES
+from tasks.extract.stage_center import STAGED_TABLES, StagedExtract
 from tasks.registry import database as db
 from tasks.registry.build_center import CenterBuild, mart_rows, mart_tables
 from tasks.registry.inputs import code_digest, read_published_run
@@ -102,7 +102,8 @@ def build_registry(
             "create table meta.run as select $run_id as run_id, now() as built_at, "
             "$protocol::json as protocol, $extracts::json as extracts, "
             "$inputs_digest as inputs_digest, $centers::json as centers, "
-            "$mart_rows::json as mart_rows, $builds::json as builds",
+            "$mart_rows::json as mart_rows, $builds::json as builds, "
+            "$key_fingerprint as key_fingerprint",
             {
                 "run_id": run_id,
                 "protocol": json.dumps(protocol.as_dict()),
@@ -111,10 +112,20 @@ def build_registry(
                 "centers": json.dumps(decisions),
                 "mart_rows": json.dumps(counts),
                 "builds": json.dumps({b.staged.center_id: b.digest for b in builds}),
+                "key_fingerprint": _key_fingerprint(staged),
             },
         )
         db.run(con, "checkpoint")
     return RegistryBuild(database, building, counts, tuple(sorted(reused)))
+
+
+def _key_fingerprint(staged: list[StagedExtract]) -> str:
+    """The one key that pseudonymised every center's extract: patient keys made with two keys
+    would never match, so such a registry is never built."""
+    keys = {extract.key_id for extract in staged}
+    if len(keys) != 1:
+        raise ValueError(f"staged extracts made with {len(keys)} pseudonymisation keys")
+    return keys.pop()
 
 
 def reusable_centers(database: Path, builds: list[CenterBuild]) -> set[str]:

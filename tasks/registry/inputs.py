@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -31,6 +32,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Everything that decides what a build produces; docs, tests and benchmarks do not.
 CODE_FOLDERS = ("sql", "expectations", "vocabulary", "jakreg", "tasks", "flows")
 _KEY_LABEL = b"jakreg pseudonym key id"
+
+logger = logging.getLogger(__name__)
 
 
 def key_id(key: bytes) -> str:
@@ -88,14 +91,21 @@ class PublishedRun:
     # Each center's build digest (tasks/registry/build_center.py): whose rows the next build may
     # keep.
     builds: dict[str, str]
+    # The key's fingerprint (`key_id`): a run with another key stops unless it rotates the key.
+    key_fingerprint: str | None = None
 
 
 def read_published_run(database: Path) -> PublishedRun | None:
     """The run recorded in the registry at `database`, or None when there is no registry."""
     if not database.exists():
         return None
-    with duckdb.connect(str(database), read_only=True) as con:
-        [record] = db.fetch_records(con, "select * from meta.run")
+    try:
+        with duckdb.connect(str(database), read_only=True) as con:
+            [record] = db.fetch_records(con, "select * from meta.run")
+    except (duckdb.Error, ValueError):
+        # A damaged registry (truncated, garbage) holds nothing to stand on: build anew.
+        logger.warning("%s cannot be read as a registry; the run builds a new one", database)
+        return None
     # Registries built before the digest was recorded have no such columns: they are rebuilt.
     return PublishedRun(
         record["run_id"],
@@ -103,4 +113,5 @@ def read_published_run(database: Path) -> PublishedRun | None:
         json.loads(record.get("centers") or "{}"),
         json.loads(record.get("mart_rows") or "{}"),
         json.loads(record.get("builds") or "{}"),
+        record.get("key_fingerprint"),
     )

@@ -64,17 +64,42 @@ def kept_versions(layout: RegistryLayout) -> list[Version]:
     return [Version(p.name.removesuffix(SUFFIX), p) for p in paths]
 
 
+class DamagedRegistryError(JakregError):
+    """A registry file that DuckDB cannot open or that has no `meta.run` (truncated, garbage)."""
+
+    exit_code = 3
+
+
 def published_run_id(database: Path) -> str | None:
-    """The run that built the published registry (from its `meta.run`), or None if none."""
+    """The run that built the published registry (from its `meta.run`), or None if none;
+    DamagedRegistryError when the file is there but cannot be read."""
     if not database.exists():
         return None
-    with duckdb.connect(str(database), read_only=True) as con:
-        return con.sql("select run_id from meta.run").fetchall()[0][0]
+    try:
+        with duckdb.connect(str(database), read_only=True) as con:
+            return con.sql("select run_id from meta.run").fetchall()[0][0]
+    except (duckdb.Error, IndexError) as err:
+        raise DamagedRegistryError(
+            f"{database} cannot be read as a registry ({type(err).__name__}): `jakreg rollback` "
+            "publishes the newest kept version that can"
+        ) from None
+
+
+def readable(version: Version) -> bool:
+    """Whether a kept version opens as a registry."""
+    try:
+        return published_run_id(version.path) is not None
+    except DamagedRegistryError:
+        return False
 
 
 def published_version(layout: RegistryLayout) -> Version | None:
-    """The kept version that is the published registry now."""
-    run_id = published_run_id(layout.database)
+    """The kept version that is the published registry now (None when nothing is published or
+    the published file is damaged)."""
+    try:
+        run_id = published_run_id(layout.database)
+    except DamagedRegistryError:
+        return None
     if run_id is None:
         return None
     prefix = short_run_id(run_id)
@@ -101,11 +126,13 @@ def rollback(layout: RegistryLayout, to: str | None = None) -> Version:
     """Publishes a kept version again: `to`, or by default the one before the published one."""
     versions = kept_versions(layout)
     if to is None:
+        # A damaged published registry has no version: the newest readable kept one replaces it.
         current = published_version(layout)
         older = [v for v in versions if current is None or v.name < current.name]
+        older = [v for v in older if readable(v)]
         if not older:
             raise NoSuchVersionError(
-                f"no version older than the published one is kept in {layout.versions_dir}"
+                f"no readable version older than the published one in {layout.versions_dir}"
             )
         target = older[0]
     else:
@@ -114,6 +141,8 @@ def rollback(layout: RegistryLayout, to: str | None = None) -> Version:
             names = ", ".join(v.name for v in versions) or "none"
             raise NoSuchVersionError(f"version {to!r} is not kept; kept versions: {names}")
         target = matches[0]
+        if not readable(target):
+            raise DamagedRegistryError(f"kept version {to} cannot be read as a registry")
     partial = layout.database.with_name(layout.database.name + PARTIAL)
     shutil.copyfile(target.path, partial)
     replace_file(partial, layout.database)

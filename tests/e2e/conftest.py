@@ -15,7 +15,7 @@ DIALECTS = ("registry_csv", "es_his_csv", "omop_csv", "fhir_ndjson")
 def refreshed(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> dict:
     root = tmp_path_factory.mktemp("refresh")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("JAKREG_PSEUDONYM_KEY", "test-key-not-secret")
+        patch.setenv("JAKREG_PSEUDONYM_KEY", "test-key-not-secret-0123456789abcdef")
         summary = simulate(root / "cohort", patients=1500, centers=4, seed=7, dialects=DIALECTS)
         result = registry_refresh(summary.centers_file, root / "registry.duckdb", root / "out")
     return {"root": root, "result": result, "truth": root / "cohort" / "truth"}

@@ -26,7 +26,7 @@ def dask_cluster(prefect_harness):
     temporary Prefect server."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
-        patch.setenv("JAKREG_PSEUDONYM_KEY", "test-key-not-secret")
+        patch.setenv("JAKREG_PSEUDONYM_KEY", "test-key-not-secret-0123456789abcdef")
         with LocalCluster(
             processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None
         ) as cluster:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 from prefect import get_client
 from prefect.client.schemas.filters import (
     FlowRunFilter,
@@ -19,12 +21,16 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import FlowRun
 
 from flows.registry_refresh import registry_refresh
+from jakreg.key_policy import KeyChangedError
 from jakreg.layout import RegistryLayout
 from jakreg.simulate import simulate
 from tasks.extract.manifest import JsonLines
+from tasks.registry.inputs import key_id
+from tests.conftest import expected_patient_key
 from tests.e2e.snapshots import published_files
 
 pytestmark = pytest.mark.e2e
+NEW_KEY = "another-key-not-secret-fedcba9876543210"
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +38,7 @@ def baseline(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> Path:
     """A two-center cohort refreshed once; tests work on copies of it."""
     root = tmp_path_factory.mktemp("incremental")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("JAKREG_PSEUDONYM_KEY", "test-key-not-secret")
+        patch.setenv("JAKREG_PSEUDONYM_KEY", "test-key-not-secret-0123456789abcdef")
         simulate(root, patients=40, centers=2, seed=11)
         state = _refresh(root)
     assert state.is_completed()
@@ -86,7 +92,7 @@ def _send_broken_extract(root: Path) -> str:
     """Gives valencia a newer extract whose patients.csv cannot be read; returns the date of
     its good one."""
     [good] = (root / "landing" / "valencia").iterdir()
-    broken = good.with_name("2099-01-01")
+    broken = good.with_name(datetime.now(UTC).date().isoformat())
     shutil.copytree(good, broken)
     (broken / "patients.csv").write_text("nhc;sexo\n1;F\n", encoding="utf-8")
     return good.name
@@ -172,16 +178,103 @@ def test_rebuild_builds_and_publishes_with_nothing_new(registry: Path) -> None:
     assert result.run_folder == (registry / "out" / "latest").resolve() != latest
 
 
-def test_a_new_pseudonym_key_restages_every_center(
+def test_a_changed_pseudonym_key_stops_the_run_and_changes_nothing(
     registry: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("JAKREG_PSEUDONYM_KEY", "another-key-not-secret")
+    published = published_files(registry)
+    monkeypatch.setenv("JAKREG_PSEUDONYM_KEY", NEW_KEY)
 
     state = _refresh(registry)
+
+    assert state.is_failed()
+    with pytest.raises(KeyChangedError, match="run once with --rotate-key"):
+        state.result()
+    assert published_files(registry) == published
+
+
+def test_rotating_the_key_restages_every_center_in_one_publish(
+    registry: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JAKREG_PSEUDONYM_KEY", NEW_KEY)
+
+    state = _refresh(registry, rotate_key=True)
 
     result = state.result()
     assert _statuses(registry, result.run_id) == {"valencia": {"loaded"}, "sagunto": {"loaded"}}
     assert _built(result.run_id)
+    assert _key_fingerprint(registry) == key_id(NEW_KEY.encode())
+    assert _refresh(registry).is_completed()  # the new key is now the registry's
+
+
+def test_rotating_the_key_re_keys_a_center_whose_new_extract_fails(
+    registry: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _prescriptions_per_center(registry)
+    good = _send_broken_extract(registry)
+    monkeypatch.setenv("JAKREG_PSEUDONYM_KEY", NEW_KEY)
+
+    state = _refresh(registry, rotate_key=True)
+
+    assert state.message == f"1 of 2 centers not refreshed: valencia (kept extract {good})"
+    assert _prescriptions_per_center(registry) == before
+    assert _key_fingerprint(registry) == key_id(NEW_KEY.encode())
+    with duckdb.connect(str(registry / "registry.duckdb"), read_only=True) as con:
+        [(valencia_keys,)] = con.sql(
+            "select count(distinct patient_key) from staging.stg_patients "
+            "where center_id = 'valencia'"
+        ).fetchall()
+        [(first,)] = con.sql(
+            "select patient_key from staging.stg_patients where center_id = 'valencia' "
+            "order by patient_key limit 1"
+        ).fetchall()
+    assert valencia_keys > 0
+    local_ids = [
+        line.split(",")[0]
+        for line in (registry / "landing" / "valencia" / good / "patients.csv")
+        .read_text(encoding="utf-8-sig")
+        .splitlines()[1:]
+    ]
+    new_keys = {expected_patient_key("valencia", local, NEW_KEY) for local in local_ids}
+    assert first in new_keys
+
+
+def _key_fingerprint(root: Path) -> str:
+    with duckdb.connect(str(root / "registry.duckdb"), read_only=True) as con:
+        return con.sql("select key_fingerprint from meta.run").fetchall()[0][0]
+
+
+def test_a_bad_center_entry_fails_that_center_only(registry: Path) -> None:
+    before = _prescriptions_per_center(registry)
+    centers = registry / "centers.yaml"
+    config = yaml.safe_load(centers.read_text(encoding="utf-8"))
+    config["centers"][0]["delimeter"] = ";"
+    config["centers"].append({"id": "valencia\n", "dialect": "registry_csv", "landing": "x"})
+    centers.write_text(yaml.safe_dump(config), encoding="utf-8")
+    first = config["centers"][0]["id"]
+
+    state = _refresh(registry)
+
+    assert state.is_failed()
+    result = state.result(raise_on_failure=False).result
+    assert "unknown option 'delimeter' (did you mean 'delimiter'?)" in result.failed_centers[first]
+    assert "must be 1 to 64 lower-case letters" in result.failed_centers["centers[3]"]
+    assert state.message.startswith("2 of 3 centers not refreshed: ")
+    assert f"{first} (kept extract " in state.message
+    assert _prescriptions_per_center(registry) == before
+
+
+def test_a_mistyped_or_future_extract_folder_is_skipped_and_the_run_goes_on(
+    registry: Path,
+) -> None:
+    [good] = (registry / "landing" / "valencia").iterdir()
+    for name in ("2026-13-45", "2062-11-08"):
+        shutil.copytree(good, good.with_name(name))
+        (good.with_name(name) / "patients.csv").write_text("broken\n", encoding="utf-8")
+
+    state = _refresh(registry)
+
+    assert state.is_completed()
+    assert state.result().in_registry["valencia"] == good.name
 
 
 def test_changed_file_under_old_extract_date_restages_only_that_center(registry: Path) -> None:

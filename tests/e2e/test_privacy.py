@@ -90,7 +90,7 @@ def run(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> dict:
     collector = RecordCollector()
     root_logger = logging.getLogger()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("JAKREG_PSEUDONYM_KEY", "test-key-not-secret")
+        patch.setenv("JAKREG_PSEUDONYM_KEY", "test-key-not-secret-0123456789abcdef")
         patch.setattr(jakreg.simulate, "PatientGenerator", PrefixedIdGenerator)
         simulate(root / "cohort", patients=400, centers=4, seed=23, dialects=DIALECTS)
         _add_leaky_centers(root / "cohort")

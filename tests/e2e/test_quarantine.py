@@ -26,7 +26,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> dict:
     """Night 1 on a clean cohort; night 2 after valencia sent an extract with half the rows."""
     root = tmp_path_factory.mktemp("quarantine")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("JAKREG_PSEUDONYM_KEY", "test-key-not-secret")
+        patch.setenv("JAKREG_PSEUDONYM_KEY", "test-key-not-secret-0123456789abcdef")
         summary = simulate(root / "cohort", patients=500, centers=2, seed=13)
         database, out = root / "registry.duckdb", root / "out"
         first = registry_refresh(summary.centers_file, database, out)

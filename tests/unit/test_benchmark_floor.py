@@ -11,7 +11,7 @@ from jakreg.config import DIALECTS, load_centers
 from jakreg.settings import DuckDBSettings
 from jakreg.simulate import simulate
 from tasks.extract import dialects
-from tasks.extract.stage_center import newest_extract
+from tasks.extract.landing import newest_extract
 
 
 def _write(path: Path, text: str) -> None:

@@ -25,22 +25,39 @@ def test_landing_paths_are_relative_to_the_centers_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ("{id: Valencia, dialect: registry_csv, landing: x}", r"must match \[a-z0-9_\]\+"),
         ("{id: valencia, dialect: excel, landing: x}", "dialect 'excel' is not one of"),
         ("{id: valencia, dialect: registry_csv}", "missing landing"),
     ],
 )
-def test_a_bad_center_entry_is_named(tmp_path: Path, entry: str, message: str) -> None:
-    path = _centers(tmp_path, f"centers:\n  - {entry}\n")
-    with pytest.raises(ConfigError, match=message):
-        load_centers(path)
+def test_a_bad_center_entry_fails_that_center_only(
+    tmp_path: Path, entry: str, message: str
+) -> None:
+    good = "{id: madrid, dialect: registry_csv, landing: m}"
+    path = _centers(tmp_path, f"centers:\n  - {entry}\n  - {good}\n")
+    valencia, madrid = load_centers(path).centers
+    assert message in valencia.config_error
+    assert valencia.config_error.startswith(f"{path}: center valencia: ")
+    assert madrid.config_error is None
 
 
-def test_a_center_listed_twice_is_an_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("bad_id", ["Valencia", '"valencia\\n"', "''", "[a]", "7"])
+def test_an_entry_without_a_usable_id_is_reported_by_its_position(
+    tmp_path: Path, bad_id: str
+) -> None:
+    good = "{id: madrid, dialect: registry_csv, landing: m}"
+    path = _centers(tmp_path, f"centers:\n  - {good}\n  - {{id: {bad_id}, dialect: x}}\n")
+    centers = load_centers(path)
+    assert [c.id for c in centers.centers] == ["madrid"]
+    assert list(centers.unnamed) == ["centers[2]"]
+    assert "must be 1 to 64 lower-case letters, digits or _" in centers.unnamed["centers[2]"]
+
+
+def test_a_center_listed_twice_is_reported_and_the_first_entry_stands(tmp_path: Path) -> None:
     entry = "{id: valencia, dialect: registry_csv, landing: x}"
     path = _centers(tmp_path, f"centers:\n  - {entry}\n  - {entry}\n")
-    with pytest.raises(ConfigError, match="listed twice"):
-        load_centers(path)
+    centers = load_centers(path)
+    assert [c.id for c in centers.centers] == ["valencia"]
+    assert "id 'valencia' is listed twice" in centers.unnamed["centers[2]"]
 
 
 def test_protocol_overrides_replace_defaults_and_unknown_keys_are_rejected(tmp_path: Path) -> None:

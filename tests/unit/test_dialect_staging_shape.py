@@ -12,7 +12,8 @@ from jakreg.simulate import simulate
 from jakreg.simulate.writers import WRITERS
 from tasks import sql_models
 from tasks.extract import dialects
-from tasks.extract.stage_center import CENTER_TABLES, newest_extract
+from tasks.extract.landing import newest_extract
+from tasks.extract.stage_center import CENTER_TABLES
 from tasks.registry import database
 
 

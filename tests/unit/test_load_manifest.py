@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from jakreg.config import Center
 from tasks.extract.manifest import JsonLines, fingerprint_extract, load_records
+
+CENTER = Center("valencia", "registry_csv", Path("landing/valencia"))
 
 
 def _extract(tmp_path: Path) -> Path:
@@ -17,7 +20,7 @@ def _extract(tmp_path: Path) -> Path:
 
 
 def test_fingerprint_lists_each_file_with_its_size_and_sha256(tmp_path: Path) -> None:
-    fingerprint = fingerprint_extract("valencia", _extract(tmp_path))
+    fingerprint = fingerprint_extract(CENTER, _extract(tmp_path))
 
     assert fingerprint.extract_date == "2026-11-01"
     assert [(f.name, f.size, f.sha256) for f in fingerprint.files] == [
@@ -28,25 +31,36 @@ def test_fingerprint_lists_each_file_with_its_size_and_sha256(tmp_path: Path) ->
 
 def test_digest_changes_when_one_byte_of_one_file_changes(tmp_path: Path) -> None:
     folder = _extract(tmp_path)
-    before = fingerprint_extract("valencia", folder).digest
-    assert fingerprint_extract("valencia", folder).digest == before
+    before = fingerprint_extract(CENTER, folder).digest
+    assert fingerprint_extract(CENTER, folder).digest == before
 
     (folder / "patients.csv").write_text("patient_id,sex\n1,M\n", encoding="utf-8")
 
-    assert fingerprint_extract("valencia", folder).digest != before
+    assert fingerprint_extract(CENTER, folder).digest != before
+
+
+def test_a_file_the_dialect_does_not_read_is_neither_hashed_nor_recorded(tmp_path: Path) -> None:
+    folder = _extract(tmp_path)
+    before = fingerprint_extract(CENTER, folder)
+
+    (folder / "PIDQX0042-notes.txt").write_text("anything", encoding="utf-8")
+
+    after = fingerprint_extract(CENTER, folder)
+    assert after.digest == before.digest
+    assert "PIDQX" not in str(load_records(after, "loaded", "run-1"))
 
 
 def test_digest_changes_when_a_file_is_added(tmp_path: Path) -> None:
     folder = _extract(tmp_path)
-    before = fingerprint_extract("valencia", folder).digest
+    before = fingerprint_extract(CENTER, folder).digest
 
     (folder / "diagnoses.csv").write_text("", encoding="utf-8")
 
-    assert fingerprint_extract("valencia", folder).digest != before
+    assert fingerprint_extract(CENTER, folder).digest != before
 
 
 def test_records_carry_rows_read_only_for_files_that_were_read(tmp_path: Path) -> None:
-    fingerprint = fingerprint_extract("valencia", _extract(tmp_path))
+    fingerprint = fingerprint_extract(CENTER, _extract(tmp_path))
 
     records = load_records(fingerprint, "loaded", "run-1", {"patients.csv": 1})
 

@@ -48,7 +48,7 @@ def test_rollback_restores_the_version_before_the_published_one(tmp_path: Path) 
     assert rollback(layout).run_id_prefix == "bbbbbbbb"
     assert published_run_id(layout.database) == "bbbbbbbb-2"
     assert rollback(layout).run_id_prefix == "aaaaaaaa"
-    with pytest.raises(NoSuchVersionError, match="no version older"):
+    with pytest.raises(NoSuchVersionError, match="no readable version older"):
         rollback(layout)
 
 

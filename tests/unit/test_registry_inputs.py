@@ -12,7 +12,7 @@ from jakreg.quality import QualityThresholds
 from tasks.analysis.run_folder import latest_run_folder, point_latest
 from tasks.registry.inputs import inputs_digest, key_id, read_published_run
 
-KEY = b"test-key-not-secret"
+KEY = b"test-key-not-secret-0123456789abcdef"
 VALENCIA = Center("valencia", "registry_csv", Path("/landing/valencia"))
 SAGUNTO = Center("sagunto", "omop_csv", Path("/landing/sagunto"))
 A, B = "a" * 64, "b" * 64  # extract digests

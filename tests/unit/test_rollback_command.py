@@ -66,3 +66,35 @@ def test_rollback_without_out_leaves_latest_alone(tmp_path: Path) -> None:
     assert main(["rollback", "--db", str(tmp_path / "registry.duckdb")]) == 0
 
     assert (out / "latest" / "report.html").read_text(encoding="utf-8") == "report of bbbbbbbb-2"
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_status_and_rollback_work_on_a_damaged_registry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    _published_runs(tmp_path, ["aaaaaaaa-1", "bbbbbbbb-2"])
+    database = tmp_path / "registry.duckdb"
+    content = database.read_bytes()
+    database.write_bytes(b"\x00garbage" * 100 if damage == "garbage" else content[:5000])
+
+    assert main(["status", "--db", str(database)]) == 0
+    printed = capsys.readouterr().out
+    assert "published: DAMAGED:" in printed and "`jakreg rollback` publishes" in printed
+    assert printed.count("  kept ") == 2
+
+    assert main(["rollback", "--db", str(database)]) == 0
+
+    assert published_run_id(database) == "bbbbbbbb-2"
+    assert "published version" in capsys.readouterr().out
+
+
+def test_rollback_skips_a_kept_version_that_cannot_be_read(tmp_path: Path) -> None:
+    _published_runs(tmp_path, ["aaaaaaaa-1", "bbbbbbbb-2", "cccccccc-3"])
+    layout = RegistryLayout.for_database(tmp_path / "registry.duckdb")
+    [_, middle, _] = sorted(layout.versions_dir.iterdir())
+    middle.write_bytes(b"garbage")
+
+    assert main(["rollback", "--db", str(layout.database)]) == 0
+
+    assert published_run_id(layout.database) == "aaaaaaaa-1"
+    assert main(["rollback", "--db", str(layout.database), "--to", middle.stem]) == 3

@@ -56,3 +56,32 @@ def test_status_shows_runs_versions_and_days_since_each_centers_extract(
     assert "run aaaaaaaa-1  Failed: 1 of 2 centers not refreshed: sagunto (left out)" in out
     assert f"valencia: extract {ten_days_ago} in the registry (10 days old)" in out
     assert "sagunto: not in the registry; newest extract none found: failed" in out
+
+
+def test_after_a_rollback_status_shows_the_extracts_of_the_restored_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    layout = RegistryLayout.for_database(tmp_path / "registry.duckdb")
+    for run_id, extract in (("aaaaaaaa-1", "2026-10-01"), ("bbbbbbbb-2", "2026-11-01")):
+        with duckdb.connect(str(layout.building)) as con:
+            con.execute("create schema meta")
+            con.execute("create table meta.run as select $r as run_id", {"r": run_id})
+        version = publish(layout.building, layout, run_id, keep=3)
+        record_start(layout.run_log, run_id)
+        centers = {
+            "valencia": {
+                "load": "loaded",
+                "extract_date": extract,
+                "in_registry": extract,
+                "quality": "passed",
+            }
+        }
+        record_end(layout.run_log, run_id, "Completed", None, version.name, centers)
+
+    assert main(["rollback", "--db", str(layout.database)]) == 0
+    assert main(["status", "--db", str(layout.database)]) == 0
+
+    out = capsys.readouterr().out
+    assert "centers (as of run aaaaaaaa-1, which built the published registry)" in out
+    assert "valencia: extract 2026-10-01 in the registry" in out
+    assert "2026-11-01 in the registry" not in out

@@ -1,0 +1,120 @@
+"""The temporary Prefect API a `jakreg run` starts when no server is configured, owned by the run.
+
+Prefect's own ephemeral server (`SubprocessASGIServer`) is a uvicorn child process stopped by an
+`atexit` hook, which a SIGKILL never runs: every killed run left its server running, with the
+pseudonymisation key in its environment. And every ephemeral server of the machine opened the
+same SQLite database (`~/.prefect/prefect.db`), so concurrent runs waited on each other's locks
+(`sqlite3.OperationalError: database is locked`) and on each other's start-up migrations
+(`Timed out while attempting to connect to ephemeral Prefect API server`).
+
+The run's own server instead: dies with the run (Linux `PR_SET_PDEATHSIG`, set in the child
+before uvicorn starts, so even a SIGKILLed run takes it along), is stopped on every other exit
+path, keeps its database in a temporary folder of its own, and gets an environment without the
+key. Set `PREFECT_API_URL` to keep run history in a real server instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import prefect
+from prefect.server.api.server import SubprocessASGIServer
+from prefect.settings import (
+    PREFECT_API_URL,
+    PREFECT_SERVER_DATABASE_CONNECTION_URL,
+    get_current_settings,
+    temporary_settings,
+)
+
+# Seconds to wait for the server to answer; a loaded machine needs far more than Prefect's 20.
+STARTUP_SECONDS = 120
+_PR_SET_PDEATHSIG = 1
+# Environment variables the server must not inherit: it needs none of jakreg's, least the key.
+_PRIVATE_PREFIX = "JAKREG_"
+
+
+def _die_with_parent(parent: int) -> None:
+    """Runs in the server's process before uvicorn: the kernel sends it SIGTERM when the run's
+    process ends, however it ends."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the run died before prctl took effect
+        os._exit(1)
+
+
+class RunOwnedServer(SubprocessASGIServer):
+    """Prefect's subprocess server, started so that it cannot outlive the process that owns it."""
+
+    def _run_uvicorn_command(self) -> subprocess.Popen[Any]:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith(_PRIVATE_PREFIX)}
+        parent = os.getpid()
+        # The command and settings are those of SubprocessASGIServer._run_uvicorn_command.
+        return subprocess.Popen(
+            args=[
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--app-dir",
+                str(prefect.__module_path__.parent),
+                "--factory",
+                "prefect.server.api.server:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "error",
+                "--lifespan",
+                "on",
+            ],
+            env={
+                **environment,
+                "PREFECT_UI_ENABLED": "0",
+                "PREFECT__SERVER_EPHEMERAL": "1",
+                "PREFECT__SERVER_FINAL": "1",
+                **get_current_settings().to_environment_variables(exclude_unset=True),
+            },
+            preexec_fn=lambda: _die_with_parent(parent),
+        )
+
+
+@contextlib.contextmanager
+def prefect_api() -> Iterator[str | None]:
+    """The Prefect API the run reports to: the configured one (`PREFECT_API_URL`), or a server
+    of the run's own, on a database of its own, stopped when the block ends. Yields its URL."""
+    if PREFECT_API_URL.value():
+        yield PREFECT_API_URL.value()
+        return
+    default = SubprocessASGIServer._instances.get(None)
+    with tempfile.TemporaryDirectory(prefix="jakreg-prefect-") as scratch:
+        database = "sqlite+aiosqlite:///" + str(Path(scratch) / "prefect.db")
+        with temporary_settings(updates={PREFECT_SERVER_DATABASE_CONNECTION_URL: database}):
+            server = RunOwnedServer(port=_free_port())
+            # Prefect's own code asks for the default server by this key: it must find ours.
+            SubprocessASGIServer._instances[None] = server
+            try:
+                server.start(timeout=STARTUP_SECONDS)
+                with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+                    yield server.api_url
+            finally:
+                server.stop()
+                if default is None:
+                    SubprocessASGIServer._instances.pop(None, None)
+                else:
+                    SubprocessASGIServer._instances[None] = default
+
+
+def _free_port() -> int:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
