@@ -51,6 +51,7 @@ from tasks.registry.publish import (
     outputs_building_dir,
     publish_outputs,
     published_version,
+    registry_key_fingerprint,
 )
 from tasks.run_log import record_end, record_start
 from tasks.run_summary import publish_run_summary
@@ -183,10 +184,11 @@ def _refresh(
 ) -> RefreshResult:
     """The run, under the registry lock: load, gate, build, gate, analyse, publish."""
     logger = get_run_logger()
-    published = read_published_run(layout.database)
-    check_key_unchanged(published and published.key_fingerprint, key_id(key), rotate_key)
-    if rotate_key and published and published.key_fingerprint != key_id(key):
+    registry_key = registry_key_fingerprint(layout)
+    check_key_unchanged(registry_key, key_id(key), rotate_key)
+    if registry_key not in (None, key_id(key)):
         logger.warning("re-keying the registry: every center is staged again with the new key")
+    published = read_published_run(layout.database)
     centers = load_centers(centers_file)
     settings = DuckDBSettings.from_environment()
     result = RefreshResult(layout.database, out_dir, run_id)

@@ -27,6 +27,7 @@ from jakreg.faults import fault_point
 from jakreg.layout import RegistryLayout
 from tasks.analysis.run_folder import point_latest, short_run_id
 from tasks.registry.atomic_files import PARTIAL, clean_leftovers, replace_file
+from tasks.registry.inputs import read_published_run
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +105,16 @@ def published_version(layout: RegistryLayout) -> Version | None:
         return None
     prefix = short_run_id(run_id)
     return next((v for v in kept_versions(layout) if v.run_id_prefix == prefix), None)
+
+
+def registry_key_fingerprint(layout: RegistryLayout) -> str | None:
+    """The key fingerprint of the published registry or, when that file is damaged or gone, of
+    the newest kept version that records one: a damaged file must not let another key in."""
+    for database in (layout.database, *(v.path for v in kept_versions(layout))):
+        recorded = read_published_run(database)
+        if recorded is not None and recorded.key_fingerprint:
+            return recorded.key_fingerprint
+    return None
 
 
 def publish(building: Path, layout: RegistryLayout, run_id: str, keep: int) -> Version:

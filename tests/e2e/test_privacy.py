@@ -57,8 +57,8 @@ def _planting_stop_reasons(original):
     a name, as clinicians write them."""
     counter = itertools.count()
 
-    def stop_reason_text(rng, reason_class, texts=None):
-        text = original(rng, reason_class, texts)
+    def stop_reason_text(rng, prescription, texts=None):
+        text = original(rng, prescription, texts)
         return STOP_REASON if text and next(counter) % 5 == 0 else text
 
     return stop_reason_text

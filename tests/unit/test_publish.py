@@ -14,6 +14,7 @@ from tasks.registry.publish import (
     publish,
     publish_outputs,
     published_run_id,
+    registry_key_fingerprint,
     rollback,
 )
 
@@ -73,3 +74,20 @@ def test_publish_outputs_moves_the_run_folder_and_points_latest(tmp_path: Path) 
 
     assert (tmp_path / "out" / "latest" / "report.html").read_text(encoding="utf-8") == "report"
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [published.name, "latest"]
+
+
+def test_a_damaged_registry_still_tells_the_key_it_was_built_with(tmp_path: Path) -> None:
+    layout = RegistryLayout.for_database(tmp_path / "registry.duckdb")
+    for run_id, fingerprint in (("aaaaaaaa-1", "old"), ("bbbbbbbb-2", "new")):
+        with duckdb.connect(str(layout.building)) as con:
+            con.execute("create schema meta")
+            con.execute(
+                "create table meta.run as select $r as run_id, $f as key_fingerprint",
+                {"r": run_id, "f": fingerprint},
+            )
+        publish(layout.building, layout, run_id, keep=3)
+    assert registry_key_fingerprint(layout) == "new"
+
+    layout.database.write_bytes(b"garbage")
+
+    assert registry_key_fingerprint(layout) == "new"
