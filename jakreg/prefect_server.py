@@ -2,15 +2,18 @@
 
 Prefect's own ephemeral server (`SubprocessASGIServer`) is a uvicorn child process stopped by an
 `atexit` hook, which a SIGKILL never runs: every killed run left its server running, with the
-pseudonymisation key in its environment. And every ephemeral server of the machine opened the
-same SQLite database (`~/.prefect/prefect.db`), so concurrent runs waited on each other's locks
-(`sqlite3.OperationalError: database is locked`) and on each other's start-up migrations
-(`Timed out while attempting to connect to ephemeral Prefect API server`).
+pseudonymisation key in its environment. Its telemetry service writes to the server's SQLite
+database while the server's start-up holds the write lock: two `sqlite3.OperationalError:
+database is locked` tracebacks per start, measured, none with telemetry off. And it waits 20 s for
+the server, which took 67-79 s to start on a loaded machine: `Timed out while attempting to
+connect to ephemeral Prefect API server`. Every ephemeral server of the machine also shared one
+database, `~/.prefect/prefect.db`.
 
 The run's own server instead: dies with the run (Linux `PR_SET_PDEATHSIG`, set in the child
 before uvicorn starts, so even a SIGKILLed run takes it along), is stopped on every other exit
-path, keeps its database in a temporary folder of its own, and gets an environment without the
-key. Set `PREFECT_API_URL` to keep run history in a real server instead.
+path, keeps its database in a temporary folder of its own, runs without telemetry, gets an
+environment without jakreg's variables, and is given time to start. Set `PREFECT_API_URL` to keep
+run history in a real server instead.
 """
 
 from __future__ import annotations
@@ -31,13 +34,15 @@ import prefect
 from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import (
     PREFECT_API_URL,
+    PREFECT_SERVER_ANALYTICS_ENABLED,
     PREFECT_SERVER_DATABASE_CONNECTION_URL,
     get_current_settings,
     temporary_settings,
 )
 
-# Seconds to wait for the server to answer; a loaded machine needs far more than Prefect's 20.
-STARTUP_SECONDS = 120
+# Seconds to wait for the server to answer: it started in 67-79 s on a machine at load 15 (2
+# cores), where Prefect's 20 s timed every run out. It answers as soon as it is up.
+STARTUP_SECONDS = 300
 _PR_SET_PDEATHSIG = 1
 # Environment variables the server must not inherit: it needs none of jakreg's, least the key.
 _PRIVATE_PREFIX = "JAKREG_"
@@ -98,7 +103,13 @@ def prefect_api() -> Iterator[str | None]:
     default = SubprocessASGIServer._instances.get(None)
     with tempfile.TemporaryDirectory(prefix="jakreg-prefect-") as scratch:
         database = "sqlite+aiosqlite:///" + str(Path(scratch) / "prefect.db")
-        with temporary_settings(updates={PREFECT_SERVER_DATABASE_CONNECTION_URL: database}):
+        # The telemetry service writes to the database while the server starts up and its
+        # migrations hold SQLite's write lock: the "database is locked" tracebacks.
+        quiet = {
+            PREFECT_SERVER_DATABASE_CONNECTION_URL: database,
+            PREFECT_SERVER_ANALYTICS_ENABLED: False,
+        }
+        with temporary_settings(updates=quiet):
             server = RunOwnedServer(port=_free_port())
             # Prefect's own code asks for the default server by this key: it must find ours.
             SubprocessASGIServer._instances[None] = server
