@@ -315,5 +315,10 @@ def test_no_planted_identifier_anywhere(leak: dict) -> None:
     assert _traces(leak, PREFIX) == []
 
 
+@pytest.mark.xfail(
+    reason="free text is published verbatim (stg_prescriptions.stop_reason_source_value, "
+    "stg_unmapped_terms) until the redaction of free text (issue 18, its own part) lands",
+    strict=True,
+)
 def test_no_planted_free_text_anywhere(leak: dict) -> None:
     assert _traces(leak, FREE_TEXT) == []

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from jakreg.prefect_server import STARTUP_SECONDS
 from jakreg.simulate import simulate
 from tests.conftest import TEST_KEY
 
@@ -71,7 +72,7 @@ def test_a_sigkilled_run_takes_its_prefect_server_along(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        server = _wait_for(lambda: _server_of(run), 120)
+        server = _wait_for(lambda: _server_of(run), STARTUP_SECONDS)
         assert server is not None, "the run started no server"
         environ = Path(f"/proc/{server}/environ").read_bytes()
         assert b"JAKREG_PSEUDONYM_KEY" not in environ
