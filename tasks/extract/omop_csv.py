@@ -26,6 +26,13 @@ def _table(name: str, required: tuple[str, ...], dates: tuple[str, ...] = ()) ->
     return CsvFile(f"{name}.csv", required, dates, optional)
 
 
+# The file each common staging table is read from (rows set aside are reported by file).
+SOURCE_FILES = {
+    "patients": "person.csv",
+    "prescriptions": "drug_exposure.csv",
+    "diagnoses": "condition_occurrence.csv",
+}
+
 LAYOUT = CsvLayout(
     encoding="utf-8",
     delimiter="\t",
@@ -57,6 +64,9 @@ LAYOUT = CsvLayout(
     ),
 )
 FILE_NAMES = tuple(spec.name for spec in LAYOUT.files)
+
+# The files holding rows of data, which row rules check: cdm_source describes the extract.
+DATA_FILES = tuple(spec.name for spec in LAYOUT.files if spec.name != "cdm_source.csv")
 
 
 def load_raw(con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path) -> dict[str, int]:

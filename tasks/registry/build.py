@@ -64,7 +64,8 @@ def build_registry(
     into place.
 
     `meta.run` records the run, the protocol, the extracts, the digest of the build's inputs, the
-    gate's decision per center (`decisions`) and each center's build digest, so a later run with
+    gate's decision per center (`decisions`), each center's build digest and the rows its extract
+    had set aside per file and row rule (`rejected_rows`), so a later run with
     the same inputs can stand on this one (tasks/registry/inputs.py)."""
     building = database.with_name(database.name + ".building")
     building.unlink(missing_ok=True)
@@ -103,6 +104,7 @@ def build_registry(
             "$protocol::json as protocol, $extracts::json as extracts, "
             "$inputs_digest as inputs_digest, $centers::json as centers, "
             "$mart_rows::json as mart_rows, $builds::json as builds, "
+            "$rejected_rows::json as rejected_rows, "
             "$key_fingerprint as key_fingerprint",
             {
                 "run_id": run_id,
@@ -112,6 +114,7 @@ def build_registry(
                 "centers": json.dumps(decisions),
                 "mart_rows": json.dumps(counts),
                 "builds": json.dumps({b.staged.center_id: b.digest for b in builds}),
+                "rejected_rows": json.dumps({e.center_id: e.rejected for e in staged}),
                 "key_fingerprint": _key_fingerprint(staged),
             },
         )
