@@ -54,7 +54,8 @@ class QualityThresholds:
 
     def __post_init__(self) -> None:
         for field_ in dataclasses.fields(self):
-            if not isinstance(field_.default, date):
+            # Dates are parsed below; a mapping (row_rules) is checked by its own rules.
+            if field_.default is not dataclasses.MISSING and not isinstance(field_.default, date):
                 check_type(f"quality.{field_.name}", getattr(self, field_.name), field_.default)
         for name in ("earliest_treatment_date", "earliest_birth_date"):
             value = getattr(self, name)
