@@ -32,6 +32,8 @@ class Ingredient:
     atc_code: str
     atc_code_previous: str
     eu_approval_date: date
+    # The OMOP standard concept of the ingredient (RxNorm), or None where none is verified yet.
+    rxnorm_concept_id: int | None
 
 
 def version() -> str:
@@ -48,6 +50,7 @@ def ingredients() -> dict[str, Ingredient]:
                 row["atc_code"],
                 row["atc_code_previous"],
                 date.fromisoformat(row["eu_approval_date"]),
+                int(row["rxnorm_concept_id"]) if row["rxnorm_concept_id"] else None,
             )
             for row in csv.DictReader(handle)
         }
@@ -61,3 +64,13 @@ def drug_terms() -> dict[str, list[tuple[str, str]]]:
         for row in csv.DictReader(handle):
             terms.setdefault(row["ingredient"], []).append((row["term"], row["term_type"]))
     return terms
+
+
+@cache
+def indication_concepts() -> dict[str, list[int]]:
+    """indication -> its SNOMED concept ids (vocabulary/condition_concepts.csv), in file order."""
+    concepts: dict[str, list[int]] = {}
+    with (VOCABULARY_DIR / "condition_concepts.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            concepts.setdefault(row["indication"], []).append(int(row["concept_id"]))
+    return concepts

@@ -65,7 +65,8 @@ def build_registry(
 
     `meta.run` records the run, the protocol, the extracts, the digest of the build's inputs, the
     gate's decision per center (`decisions`) and each center's build digest, so a later run with
-    the same inputs can stand on this one (tasks/registry/inputs.py)."""
+    the same inputs can stand on this one (tasks/registry/inputs.py), and how many rows of each
+    center were mapped by each route (concept or source value)."""
     building = database.with_name(database.name + ".building")
     building.unlink(missing_ok=True)
     database.parent.mkdir(parents=True, exist_ok=True)
@@ -102,7 +103,8 @@ def build_registry(
             "create table meta.run as select $run_id as run_id, now() as built_at, "
             "$protocol::json as protocol, $extracts::json as extracts, "
             "$inputs_digest as inputs_digest, $centers::json as centers, "
-            "$mart_rows::json as mart_rows, $builds::json as builds",
+            "$mart_rows::json as mart_rows, $builds::json as builds, "
+            "$mapping_routes::json as mapping_routes",
             {
                 "run_id": run_id,
                 "protocol": json.dumps(protocol.as_dict()),
@@ -111,6 +113,7 @@ def build_registry(
                 "centers": json.dumps(decisions),
                 "mart_rows": json.dumps(counts),
                 "builds": json.dumps({b.staged.center_id: b.digest for b in builds}),
+                "mapping_routes": json.dumps({e.center_id: e.mapping_routes for e in staged}),
             },
         )
         db.run(con, "checkpoint")

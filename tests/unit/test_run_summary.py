@@ -52,3 +52,22 @@ def test_summary_states_the_outcome_then_one_row_per_center() -> None:
         "| valencia | 2026-11-01 | unchanged | 2026-11-01 | 1200 | 0 | <5 | passed | 40 | 7 | 1.2 |"
     )
     assert lines[-1] == "- **sagunto**: center sagunto, file tratamientos.csv, row 41: not latin-1"
+
+
+def test_summary_lists_the_rows_each_route_mapped_with_small_counts_masked() -> None:
+    centers = {
+        **CENTERS,
+        "madrid": {
+            **CENTERS["valencia"],
+            "mapping_routes": {
+                "drug": {"source_value": 41, "concept_ancestor": 93, "source_concept_id": 2},
+                "diagnosis": {"concept_relationship": 40},
+            },
+        },
+    }
+    markdown = summary_markdown("Completed", None, "v1", centers, {}, min_cell_count=5)
+    routes = markdown.split("## Rows mapped, by route\n\n")[1].split("\n\n")[0]
+    assert routes.splitlines() == [
+        "- **madrid**: diagnosis concept_relationship 40; "
+        "drug concept_ancestor 93, source_concept_id <5, source_value 41"
+    ]
