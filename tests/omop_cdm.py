@@ -95,7 +95,8 @@ def tables() -> dict[str, list[dict[str, object]]]:
     ancestors = [
         (_ingredient(name), concept_id) for name, (concept_id, _) in CLINICAL_DRUGS.items()
     ]
-    ancestors += [(i, i) for i, _ in ancestors]
+    # Every standard concept is its own ancestor (upadacitinib is recorded at ingredient level).
+    ancestors += [(i, i) for i, _ in ancestors] + [(_ingredient("upadacitinib"),) * 2]
     ancestors += [(c, c) for _, c, _, _ in CONDITIONS if c]
     return {
         "person": [

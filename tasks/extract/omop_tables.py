@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from tasks.registry import database
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 DELIMITERS = ("\t", ",", ";", "|")
 DATABASE_ALIAS = "jakreg_cdm_source"
+_UNNAMED = re.compile(r"column\d+")
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def locate(center: Center, extract_dir: Path) -> CdmSource:
 
 
 def attach(con: duckdb.DuckDBPyConnection, source: CdmSource) -> None:
-    """Opens the CDM database read-only under the alias DATABASE_ALIAS (the file is never written)."""
+    """Opens the CDM database read-only as DATABASE_ALIAS (the file is never written)."""
     if source.database:
         literal = "'" + str(source.database).replace("'", "''") + "'"
         database.run(con, f"attach {literal} as {DATABASE_ALIAS} (read_only)")
@@ -111,6 +113,9 @@ def load_table(
     if relation is None:
         return None
     columns = _columns(con, relation)
+    if columns and all(_UNNAMED.fullmatch(column) for column in columns):
+        relation = _named_by_first_row(con, relation, [stored for stored, _ in columns.values()])
+        columns = _columns(con, relation)
     _check_required(center, source, name, spec, columns)
     select_list = [
         _as_text(columns[column], column, layout.date_format)
@@ -202,6 +207,22 @@ def _database_relation(con: duckdb.DuckDBPyConnection, source: CdmSource, name: 
         return None
     schema, table = found[0]
     return f"{DATABASE_ALIAS}.{_quoted(schema)}.{_quoted(table)}"
+
+
+def _named_by_first_row(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str]) -> str:
+    """A table loaded from a CSV file whose header was taken for data (its columns are named
+    column0, column1, ...; Eunomia's death table is one): the first row names the columns."""
+    first = database.fetch_all(con, f"select * from {relation} limit 1")
+    if not first:
+        return relation
+    names = [str(value).strip().lower() for value in first[0]]
+    renamed = ", ".join(
+        f"{_quoted(column)} as {_quoted(name)}" for column, name in zip(columns, names, strict=True)
+    )
+    return (
+        f"(select {renamed} from (select *, row_number() over () as line from {relation}) "
+        "where line > 1)"
+    )
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, tuple[str, str]]:

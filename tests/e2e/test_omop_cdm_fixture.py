@@ -22,7 +22,7 @@ CENTERS = ("cdm_database", "cdm_files")
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> Path:
     root = tmp_path_factory.mktemp("omop_cdm")
-    omop_cdm.write_database(_extract(root, "cdm_database") / "cdm.duckdb", schema="cdm")
+    omop_cdm.write_database(_extract(root, "cdm_database") / "hospital_cdm.duckdb", schema="cdm")
     omop_cdm.write_folder(_extract(root, "cdm_files"))
     centers = [
         {"id": "cdm_database", "dialect": "omop_csv", "landing": "landing/cdm_database"},
