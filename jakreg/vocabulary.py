@@ -74,3 +74,18 @@ def indication_concepts() -> dict[str, list[int]]:
         for row in csv.DictReader(handle):
             concepts.setdefault(row["indication"], []).append(int(row["concept_id"]))
     return concepts
+
+
+@cache
+def concept_relationships() -> tuple[tuple[str, str], ...]:
+    """(relationship_id, domain) pairs of vocabulary/concept_relationships.csv."""
+    path = VOCABULARY_DIR / "concept_relationships.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return tuple((row["relationship_id"], row["domain"]) for row in csv.DictReader(handle))
+
+
+def concept_targets() -> list[int]:
+    """Every OMOP concept a drug or condition may map to: the ingredients' RxNorm concepts and the
+    indications' SNOMED concepts."""
+    drugs = [i.rxnorm_concept_id for i in ingredients().values() if i.rxnorm_concept_id]
+    return drugs + [c for concepts in indication_concepts().values() for c in concepts]

@@ -32,10 +32,11 @@ CLINICAL_DRUGS: dict[str, tuple[int, str]] = {
 
 def drug_concept_id(ingredient: str) -> int:
     """The concept a CDM records an exposure to `ingredient` under: its clinical drug, else the
-    ingredient itself, else 0 (no standard concept)."""
+    ingredient itself, else 0 (no verified concept, or a drug outside the vocabulary)."""
     if ingredient in CLINICAL_DRUGS:
         return CLINICAL_DRUGS[ingredient][0]
-    return vocabulary.ingredients()[ingredient].rxnorm_concept_id or 0
+    known = vocabulary.ingredients().get(ingredient)
+    return (known.rxnorm_concept_id if known else None) or 0
 
 
 def concept_rows() -> list[dict[str, object]]:

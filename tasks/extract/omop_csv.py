@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from jakreg import vocabulary
 from jakreg.config import Center
 from jakreg.errors import CenterDataError
 from jakreg.omop_cdm import COLUMNS, VOCABULARY_TABLES
@@ -67,13 +68,9 @@ OPTIONAL_TABLES = ("death", "cdm_source")
 # and indications, the relationships that lead from a drug or condition towards them, and the
 # ICD-10 concepts that name a condition's source code.
 VOCABULARY = {
-    "concept_ancestor": (
-        "ancestor_concept_id in (select rxnorm_concept_id from vocab.ingredients "
-        "union all select concept_id from vocab.condition_concepts)"
-    ),
+    "concept_ancestor": "ancestor_concept_id in $targets",
     "concept_relationship": (
-        "relationship_id in (select relationship_id from vocab.concept_relationships) "
-        "and coalesce(invalid_reason, '') = ''"
+        "relationship_id in $relationships and coalesce(invalid_reason, '') = ''"
     ),
     "concept": "vocabulary_id in ('ICD10', 'ICD10CM')",
 }
@@ -90,8 +87,9 @@ def load_raw(con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path) 
     try:
         for spec in (*LAYOUT.files, *_vocabulary_specs()):
             table = spec.table.removeprefix("raw.")
+            where = VOCABULARY.get(table, "")
             read = omop_tables.load_table(
-                con, center, source, spec, layout, VOCABULARY.get(table, "")
+                con, center, source, spec, layout, where, _vocabulary_parameters(where)
             )
             if read is None and table in (*OPTIONAL_TABLES, *VOCABULARY):
                 omop_tables.empty_table(con, spec)
@@ -117,6 +115,15 @@ VOCABULARY_COLUMNS = {
     "concept_ancestor": ("ancestor_concept_id", "descendant_concept_id"),
     "concept_relationship": ("concept_id_1", "concept_id_2", "relationship_id"),
 }
+
+
+def _vocabulary_parameters(where: str) -> dict[str, list[str]]:
+    """The target concept ids and relationship ids a vocabulary filter binds."""
+    values = {
+        "targets": [str(i) for i in vocabulary.concept_targets()],
+        "relationships": sorted({r for r, _ in vocabulary.concept_relationships()}),
+    }
+    return {name: value for name, value in values.items() if f"${name}" in where}
 
 
 def _vocabulary_specs() -> tuple[CsvFile, ...]:

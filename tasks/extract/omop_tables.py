@@ -16,6 +16,7 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -92,11 +93,13 @@ def load_table(
     spec: CsvFile,
     layout: CsvLayout,
     where: str = "",
+    parameters: dict[str, Any] | None = None,
 ) -> int | None:
     """Reads one CDM table into `spec.table`; returns its rows, or None when the CDM lacks it.
 
-    `where` filters the rows kept (a condition on the raw table's lower-case text columns): the
-    vocabulary tables of a full CDM hold tens of millions of rows, of which jakreg needs a few."""
+    `where` filters the rows kept (a condition on the raw table's lower-case text columns, binding
+    `parameters`): the vocabulary tables of a full CDM hold tens of millions of rows, of which
+    jakreg needs a few."""
     name = spec.table.removeprefix("raw.")
     if source.database:
         relation = _database_relation(con, source, name)
@@ -129,6 +132,7 @@ def load_table(
             f"create or replace table {spec.table} as select * from ("
             f"select {', '.join(select_list)}, (row_number() over ())::integer as source_row "
             f"from {relation}) {'where ' + where if where else ''}",
+            parameters,
         )
     except duckdb.Error as err:
         raise CenterDataError(

@@ -12,7 +12,6 @@ import pytest
 from jakreg.config import Center
 from jakreg.errors import CenterDataError
 from tasks.extract import omop_csv
-from tasks.extract.vocabulary import load_vocabulary
 from tests.conftest import expected_patient_key
 from tests.unit.extracts import RELEASE, omop_extract, staged_rows
 
@@ -113,9 +112,7 @@ def test_drug_source_value_maps_by_atc_code_name_or_both(
 
 
 def _load_raw(center: Center, folder: Path) -> dict[str, int]:
-    con = duckdb.connect()
-    load_vocabulary(con)
-    return omop_csv.load_raw(con, center, folder)
+    return omop_csv.load_raw(duckdb.connect(), center, folder)
 
 
 def test_cdm_source_with_two_release_dates_is_refused(tmp_path: Path) -> None:

@@ -4,8 +4,8 @@
 -- OMOP always has an end date. An exposure ending on the data cut, or on the end date of one of
 -- the person's observation periods, is still running (end_date null) unless its end is explained
 -- by what the source recorded: it lasts one day, it has a verbatim_end_date, or it ends
--- days_supply days after its start (docs/protocol.md#open-prescriptions). One with no end date is
--- running too.
+-- days_supply days after its start (docs/protocol.md#open-prescriptions-in-omop). One with no
+-- end date is running too.
 -- Grain: one row per row of drug_exposure.
 with drug_exposure as (
     select * from raw.drug_exposure
