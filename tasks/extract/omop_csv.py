@@ -29,6 +29,13 @@ def _table(name: str, required: tuple[str, ...], dates: tuple[str, ...] = ()) ->
     return CsvFile(f"{name}.csv", required, dates, optional)
 
 
+# The file each common staging table is read from (rows set aside are reported by file).
+SOURCE_FILES = {
+    "patients": "person.csv",
+    "prescriptions": "drug_exposure.csv",
+    "diagnoses": "condition_occurrence.csv",
+}
+
 LAYOUT = CsvLayout(
     encoding="utf-8",
     delimiter="\t",
@@ -60,6 +67,9 @@ LAYOUT = CsvLayout(
     ),
 )
 
+# The files holding rows of data, which row rules check: cdm_source describes the extract.
+DATA_FILES = tuple(spec.name for spec in LAYOUT.files if spec.name != "cdm_source.csv")
+
 
 # Tables an extract may leave out: a CDM may record no deaths and carry no vocabulary, and without
 # cdm_source the data cut is the latest observation period end.
@@ -77,7 +87,8 @@ VOCABULARY = {
 
 
 def load_raw(con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path) -> dict[str, int]:
-    """One raw table per CDM table (rows read per file, or per table of a database file); the
+    """One raw table per CDM table, its rows read counted under the table's canonical file name
+    (`drug_exposure.csv`, whatever the form sent) as the row rules and the gate name them; the
     vocabulary tables are read filtered and not counted. At most one release date is allowed."""
     source = omop_tables.locate(center, extract_dir)
     layout = LAYOUT.for_center(center)
@@ -102,7 +113,7 @@ def load_raw(con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path) 
                     "table in the database file)",
                 )
             elif table not in VOCABULARY:
-                rows[table if source.database else source.describe(table)] = read
+                rows[spec.name] = read
     finally:
         omop_tables.detach(con, source)
     _check_data_cut(con, center, source)

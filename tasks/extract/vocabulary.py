@@ -14,6 +14,7 @@ VOCABULARY_TABLES = (
     "icd10_indications",
     "condition_concepts",
     "concept_relationships",
+    "non_study_terms",
 )
 
 
