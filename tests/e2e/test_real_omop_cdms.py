@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from jakreg.cli import main
+from tasks.run_summary import summary_markdown
 
 pytestmark = pytest.mark.e2e
 
@@ -86,10 +87,10 @@ def test_eunomia_gibleed_is_published_with_methotrexate_found_by_concept(
     with duckdb.connect(str(registry), read_only=True) as con:
         [(found, by_ancestor)] = con.sql(methotrexate).fetchall()
         courses = con.sql("select count(*) from marts.advanced_therapy_courses").fetchall()[0][0]
-        ra = con.sql(
-            "select count(distinct patient_key) from staging.stg_diagnoses "
+        [(ra, ra_rows)] = con.sql(
+            "select count(distinct patient_key), count(*) from staging.stg_diagnoses "
             "where indication = 'RA' and mapping_route = 'concept_ancestor'"
-        ).fetchall()[0][0]
+        ).fetchall()
         jaki = con.sql("select count(*) from marts.jaki_courses").fetchall()[0][0]
         [(routes,)] = con.sql("select mapping_routes::varchar from meta.run").fetchall()
     assert found > 0
@@ -98,4 +99,11 @@ def test_eunomia_gibleed_is_published_with_methotrexate_found_by_concept(
     assert ra > 0
     assert jaki == 0
     assert json.loads(routes)["eunomia"]["drug"]["concept_ancestor"] >= found
-    assert (tmp_path / "out" / "latest" / "report.html").exists()
+    latest = tmp_path / "out" / "latest"
+    assert (latest / "report.html").exists()
+    assert (latest / "quality_gate.md").exists()
+    # The run summary artifact is written from the centers the run log records.
+    [*_, ended] = (tmp_path / "registry.work" / "runs.jsonl").read_text().splitlines()
+    centers = json.loads(ended)["centers"]
+    summary = summary_markdown("Completed", None, "v", centers, {}, min_cell_count=5)
+    assert f"- **eunomia**: diagnosis concept_ancestor {ra_rows}; drug concept_ancestor " in summary
