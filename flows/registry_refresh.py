@@ -86,6 +86,7 @@ class RefreshResult:
                 "rows_rejected": sum(load.staged.rows_rejected.values()) if load.staged else None,
                 "rows_rejected_by_rule": load.staged.rejected if load.staged else None,
                 "unmapped_rows": load.staged.unmapped_rows if load.staged else None,
+                "mapping_routes": load.staged.mapping_routes if load.staged else {},
                 "error": self.failed_centers.get(load.center_id),
             }
             for load in self.loads

@@ -1,8 +1,9 @@
 """The run summary: one markdown artifact per run, for the morning's data engineer.
 
 Per center: the newest extract and what the run did with it, rows read and rejected, unmapped
-drug or stop-reason rows, the quality gate's result, the JAK-inhibitor courses and failures the
-published registry holds, and how long the center took; then the overall state in one line.
+drug, stop-reason or diagnosis rows, the quality gate's result, the JAK-inhibitor courses and
+failures the published registry holds, and how long the center took; then how many drug and
+diagnosis rows each route mapped (by concept or by source value); the overall state first.
 Counts from 1 to `min_cell_count - 1` are shown as `<min_cell_count`, as in every shared output.
 """
 
@@ -94,11 +95,28 @@ def summary_markdown(
     ]
     if set_aside:
         lines += ["", "## Rows set aside by row rules (file: rule rows)", "", *set_aside]
+    routes = [
+        _route_line(c, i.get("mapping_routes") or {}, min_cell_count) for c, i in centers.items()
+    ]
+    if any(routes):
+        lines += ["", "## Rows mapped, by route", ""]
+        lines += sorted(line for line in routes if line)
     problems = [(c, i["error"]) for c, i in sorted(centers.items()) if i.get("error")]
     if problems:
         lines += ["", "## Centers not refreshed", ""]
         lines += [f"- **{center}**: {error}" for center, error in problems]
     return "\n".join(lines) + "\n"
+
+
+def _route_line(center: str, routes: dict[str, dict[str, int]], min_cell_count: int) -> str:
+    """`- **madrid**: diagnosis concept_ancestor 40; drug concept_ancestor 93, source_value 41`,
+    or "" when nothing of the center was mapped."""
+    kinds = [
+        f"{kind} " + ", ".join(f"{route} {masked(n, min_cell_count)}" for route, n in counts)
+        for kind, counts in ((k, sorted(v.items())) for k, v in sorted(routes.items()))
+        if counts
+    ]
+    return f"- **{center}**: " + "; ".join(kinds) if kinds else ""
 
 
 @task(name="run-summary", timeout_seconds=BOOKKEEPING_SECONDS)

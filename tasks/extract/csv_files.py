@@ -33,16 +33,18 @@ MAX_LINE_BYTES = 1 << 28
 @dataclass(frozen=True)
 class CsvFile:
     """One export file: its name in the extract folder, the columns it must have, and the columns
-    it may leave out (read as empty when absent; the OMOP CDM makes most columns optional)."""
+    it may leave out (read as empty when absent; the OMOP CDM makes most columns optional). The
+    raw table is named after the file unless `raw_table` names it (`PERSON.csv` -> raw.person)."""
 
     name: str
     columns: tuple[str, ...]
     date_columns: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
+    raw_table: str = ""
 
     @property
     def table(self) -> str:
-        return f"raw.{Path(self.name).stem}"
+        return f"raw.{self.raw_table or Path(self.name).stem}"
 
 
 @dataclass(frozen=True)

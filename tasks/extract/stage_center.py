@@ -64,6 +64,19 @@ RULE_TABLES = {
     "staging.stg_extract",
 }
 CENTER_TABLES = ("patients", "diagnoses", "prescriptions", "extract")
+# Columns a dialect's staging model may add to the common shape, null for a dialect without them:
+# only OMOP finds ingredients and indications by concept id.
+OPTIONAL_CENTER_COLUMNS = {
+    "prescriptions": ("concept_ingredient", "concept_route"),
+    "diagnoses": ("concept_id", "concept_indication", "concept_route"),
+}
+# How many rows each route mapped: to an ingredient (prescriptions), to an indication (diagnoses).
+MAPPING_ROUTES = {
+    "drug": "select drug_mapping_route, count(*) from staging.stg_prescriptions "
+    "where drug_mapping_route is not null group by all",
+    "diagnosis": "select mapping_route, count(*) from staging.stg_diagnoses "
+    "where mapping_route is not null group by all",
+}
 EXTRACT_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 STAGED_RECORD = "staged.json"
 # Staged tables added since earlier releases, with their columns: an extract staged before one was
@@ -94,6 +107,8 @@ class StagedExtract:
     rules_digest: str = ""
     # Rows with a value per delimited file and column (tasks/extract/completeness.py).
     filled: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Rows mapped per route, for drugs and for diagnoses (MAPPING_ROUTES).
+    mapping_routes: dict[str, dict[str, int]] = field(default_factory=dict)
     # Which key pseudonymised it and which code staged it: staged data is reused only when both
     # are still the ones in use (tasks/extract/incremental.py).
     key_id: str = ""
@@ -213,11 +228,7 @@ def stage_center(
         staging = sql_models.SQL_DIR / "staging"
         sql_models.run_models(con, sql_models.discover([staging / center.dialect]), parameters)
         for table in CENTER_TABLES:
-            database.run(
-                con,
-                f"create or replace view staging.center_{table} as "
-                f"select * from staging.stg_{center.dialect}__{table}",
-            )
+            _create_center_view(con, center.dialect, table)
         common = sql_models.discover([staging])
         ruled = sql_models.upstream_of(common, RULE_TABLES)
         sql_models.run_models(con, ruled, parameters)
@@ -235,6 +246,7 @@ def stage_center(
         unmapped = database.fetch_value(
             con, "select coalesce(sum(n_rows), 0) from staging.stg_unmapped_terms"
         )
+        routes = {kind: dict(database.fetch_all(con, sql)) for kind, sql in MAPPING_ROUTES.items()}
     staged = StagedExtract(
         center.id,
         extract_dir.name,
@@ -250,7 +262,32 @@ def stage_center(
         key_id=key_id(pseudonym_key()),
         code_digest=code_digest(),
         staged_at=datetime.now(UTC).isoformat(),
+        mapping_routes=routes,
     )
     staged.save(partial)
     replace_folder(partial, target)
     return staged
+
+
+def _create_center_view(con: duckdb.DuckDBPyConnection, dialect: str, table: str) -> None:
+    """`staging.center_<table>`: the dialect's model, with the optional columns it lacks as null."""
+    model = f"stg_{dialect}__{table}"
+    present = {
+        name
+        for (name,) in database.fetch_all(
+            con,
+            "select column_name from information_schema.columns "
+            "where table_schema = 'staging' and table_name = $table",
+            {"table": model},
+        )
+    }
+    missing = [
+        f", null::varchar as {column}"
+        for column in OPTIONAL_CENTER_COLUMNS.get(table, ())
+        if column not in present
+    ]
+    database.run(
+        con,
+        f"create or replace view staging.center_{table} as "
+        f"select *{''.join(missing)} from staging.{model}",
+    )

@@ -64,9 +64,10 @@ def build_registry(
     into place.
 
     `meta.run` records the run, the protocol, the extracts, the digest of the build's inputs, the
-    gate's decision per center (`decisions`), each center's build digest and the rows its extract
-    had set aside per file and row rule (`rejected_rows`), so a later run with
-    the same inputs can stand on this one (tasks/registry/inputs.py)."""
+    gate's decision per center (`decisions`), each center's build digest, the rows its extract
+    had set aside per file and row rule (`rejected_rows`) and how many rows of each center each
+    route mapped (concept or source value, `mapping_routes`), so a later run with the same inputs
+    can stand on this one (tasks/registry/inputs.py)."""
     building = database.with_name(database.name + ".building")
     building.unlink(missing_ok=True)
     database.parent.mkdir(parents=True, exist_ok=True)
@@ -104,7 +105,8 @@ def build_registry(
             "$protocol::json as protocol, $extracts::json as extracts, "
             "$inputs_digest as inputs_digest, $centers::json as centers, "
             "$mart_rows::json as mart_rows, $builds::json as builds, "
-            "$rejected_rows::json as rejected_rows",
+            "$rejected_rows::json as rejected_rows, "
+            "$mapping_routes::json as mapping_routes",
             {
                 "run_id": run_id,
                 "protocol": json.dumps(protocol.as_dict()),
@@ -114,6 +116,7 @@ def build_registry(
                 "mart_rows": json.dumps(counts),
                 "builds": json.dumps({b.staged.center_id: b.digest for b in builds}),
                 "rejected_rows": json.dumps({e.center_id: e.rejected for e in staged}),
+                "mapping_routes": json.dumps({e.center_id: e.mapping_routes for e in staged}),
             },
         )
         db.run(con, "checkpoint")

@@ -67,3 +67,22 @@ def test_rows_set_aside_are_listed_per_center_file_and_rule_masked_when_small() 
     markdown = summary_markdown("Completed", None, "v1", centers, {}, min_cell_count=5)
     assert "## Rows set aside by row rules (file: rule rows)" in markdown
     assert "- **valencia** `prescriptions.csv`: duplicate_row <5, end_before_start 12" in markdown
+
+
+def test_summary_lists_the_rows_each_route_mapped_with_small_counts_masked() -> None:
+    centers = {
+        **CENTERS,
+        "madrid": {
+            **CENTERS["valencia"],
+            "mapping_routes": {
+                "drug": {"source_value": 41, "concept_ancestor": 93, "source_concept_id": 2},
+                "diagnosis": {"concept_relationship": 40},
+            },
+        },
+    }
+    markdown = summary_markdown("Completed", None, "v1", centers, {}, min_cell_count=5)
+    routes = markdown.split("## Rows mapped, by route\n\n")[1].split("\n\n")[0]
+    assert routes.splitlines() == [
+        "- **madrid**: diagnosis concept_relationship 40; "
+        "drug concept_ancestor 93, source_concept_id <5, source_value 41"
+    ]
