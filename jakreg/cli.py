@@ -6,12 +6,12 @@ found an error), 4 the run completed but some centers failed or were quarantined
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
 from jakreg.config import DIALECTS, Protocol
 from jakreg.errors import JakregError
+from jakreg.logs import configure_console
 from jakreg.ops_cli import add_ops_commands
 from jakreg.quality import QualityThresholds
 from jakreg.settings import TASK_RUNNERS, DuckDBSettings, RunnerSettings
@@ -23,7 +23,7 @@ EXIT_PARTIAL = 4
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    configure_console()
     try:
         return args.command(args)
     except JakregError as err:
@@ -146,36 +146,24 @@ def _run(args: argparse.Namespace) -> int:
     # A bad protocol file stops here, before a flow run starts; the flow loads it again.
     Protocol.load(args.protocol)
     QualityThresholds.load(args.quality)
-    from flows.registry_refresh import CentersNotRefreshedError
     from flows.task_runners import configured_registry_refresh
+    from jakreg.night_summary import night_lines, problem_lines
 
     runner = RunnerSettings.from_environment(args.task_runner, args.dask_address)
     registry_refresh = configured_registry_refresh(runner, DuckDBSettings.from_environment())
-    try:
-        result = registry_refresh(
-            args.centers,
-            args.db,
-            args.out,
-            args.protocol,
-            quality_file=args.quality,
-            keep_versions=args.keep_versions,
-            lock_wait_seconds=args.wait,
-            rebuild=args.rebuild,
-        )
-    except CentersNotRefreshedError as err:
-        result = err.result
-    summary_path = result.run_folder / "retention_summary.csv"
-    if result.nothing_new:
-        print("nothing new since the published run: the registry and outputs below stand")
-    print(f"registry: {result.database}")
-    print(f"outputs: {result.run_folder} (also {Path(args.out) / 'latest'})")
-    print(f"report: {result.run_folder / 'report.html'}")
-    print(f"data quality: {result.data_docs}")
-    for table, rows in sorted(result.mart_rows.items()):
-        print(f"  {table}: {rows} rows")
-    _print_headline(summary_path)
-    for center, reason in result.failed_centers.items():
-        print(f"center {center} FAILED: {reason}", file=sys.stderr)
+    result = registry_refresh(
+        args.centers,
+        args.db,
+        args.out,
+        args.protocol,
+        quality_file=args.quality,
+        keep_versions=args.keep_versions,
+        lock_wait_seconds=args.wait,
+        rebuild=args.rebuild,
+    )
+    print("\n".join(night_lines(result, args.out)))
+    for line in problem_lines(result.failed_centers):
+        print(f"NOT REFRESHED: {line}", file=sys.stderr)
     return EXIT_PARTIAL if result.failed_centers else 0
 
 
@@ -189,19 +177,6 @@ def _validate(args: argparse.Namespace) -> int:
     print(f"Data Docs: {index}")
     failed = [c for c, v in verdicts.items() if isinstance(v, str) or v.failed]
     return EXIT_DATA_ERROR if failed else 0
-
-
-def _print_headline(summary_path: Path) -> None:
-    """Pooled 9-month retention by strategy, as a short table on the terminal."""
-    import polars as pl
-
-    summary = pl.read_csv(summary_path, infer_schema_length=0)
-    pooled = summary.filter(
-        (pl.col("scope") == "pooled") & pl.col("group_by").is_in(["overall", "strategy"])
-    ).select("group", "n", "events", "m9_at_risk", "m9_retention", "m9_ci95_low", "m9_ci95_high")
-    print("\nRetention of the next treatment at 9 months (pooled, Kaplan–Meier, 95% CI):")
-    with pl.Config(tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):
-        print(pooled)
 
 
 if __name__ == "__main__":

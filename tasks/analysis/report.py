@@ -17,7 +17,6 @@ from prefect.cache_policies import NO_CACHE
 
 from jakreg.config import Protocol
 from jakreg.quality_status import QualityStatus
-from jakreg.time_limits import ANALYSIS_SECONDS
 from tasks.analysis.charts import km_chart, next_steps_chart
 from tasks.analysis.descriptive import SECTIONS
 from tasks.analysis.inputs import AnalysisInputs
@@ -38,7 +37,7 @@ def svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-@task(name="write-report", cache_policy=NO_CACHE, timeout_seconds=ANALYSIS_SECONDS)
+@task(name="write-report", cache_policy=NO_CACHE)
 def write_report(
     inputs: AnalysisInputs,
     tables: SharedTables,

@@ -24,7 +24,6 @@ from jakreg.config import Center
 from jakreg.errors import CenterDataError
 from jakreg.faults import fault_point
 from jakreg.settings import DuckDBSettings
-from jakreg.time_limits import CENTER_SECONDS
 from tasks import sql_models
 from tasks.extract import dialects
 from tasks.extract.manifest import ExtractFingerprint, fingerprint_extract
@@ -129,7 +128,7 @@ def newest_extract(center: Center) -> Path:
     return extracts[-1]
 
 
-@task(name="stage-center", task_run_name="stage-{center.id}", timeout_seconds=CENTER_SECONDS)
+@task(name="stage-center", task_run_name="stage-{center.id}")
 def stage_center(
     center: Center,
     work_dir: Path,

@@ -21,7 +21,6 @@ from great_expectations.data_context import FileDataContext
 from prefect import task
 
 from jakreg.quality import QualityThresholds
-from jakreg.time_limits import VALIDATE_SECONDS
 from tasks.extract.stage_center import STAGED_TABLES, StagedExtract
 from tasks.quality.context import SUITES_DIR, open_context
 from tasks.quality.raw_copy import RAW_COPY_PREFIX
@@ -65,7 +64,6 @@ def suite_files(suite: str) -> list[Path]:
 @task(
     name="validate-center",
     task_run_name="validate-{extract.center_id}",
-    timeout_seconds=VALIDATE_SECONDS,
 )
 def validate_center(
     extract: StagedExtract,
@@ -103,7 +101,7 @@ def validate_center(
     return Verdict(extract.center_id, tuple(findings))
 
 
-@task(name="validate-registry", timeout_seconds=VALIDATE_SECONDS)
+@task(name="validate-registry")
 def validate_registry(building: Path, quality_dir: Path, docs_dir: Path, run_name: str) -> Verdict:
     """Marts suites on the registry database built next to the published one."""
     context = open_context(quality_dir, docs_dir)

@@ -162,12 +162,18 @@ class QualityGate:
         self.verdicts[REGISTRY] = verdict
         return verdict
 
-    def publish_report(self, run_folder: Path) -> Path:
-        """Builds the run's Data Docs and the `quality-gate` artifact that links them."""
+    def publish_report(self, run_folder: Path, published_folder: Path) -> Path:
+        """Builds the run's Data Docs and the `quality-gate` artifact that links them where they
+        will be once `run_folder` is published as `published_folder`."""
         index = build_data_docs(self.quality_dir, self.docs_dir)
-        report = markdown_report(self.verdicts, index)
+        report = markdown_report(self.verdicts, published_folder / index.relative_to(run_folder))
         (run_folder / "quality_gate.md").write_text(report, encoding="utf-8")
-        create_markdown_artifact(key="quality-gate", markdown=report)
+        create_markdown_artifact(
+            key="quality-gate",
+            markdown=report,
+            description="The data-quality gate: each center's and the registry's status, the "
+            "expectations that failed or warned, and a link to the Data Docs",
+        )
         return index
 
     def status(self, run_folder: Path) -> QualityStatus:
