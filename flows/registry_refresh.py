@@ -192,7 +192,8 @@ def _night(
         line = _failure_line(result) if result.failed_centers else None
         state = PARTIAL if line else "Completed"
         centers = result.center_summary()
-        record_end(layout.run_log, run_id, state, line, result.version, centers)
+        stages = {stage.stage: round(stage.seconds, 1) for stage in result.timings.stages}
+        record_end(layout.run_log, run_id, state, line, result.version, centers, stages)
         links = {}
         if result.run_folder:
             links = {"report": result.run_folder / "report.html", "Data Docs": result.data_docs}

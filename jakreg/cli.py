@@ -169,12 +169,13 @@ def _run(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from tasks.quality.check_landing import check_landing
-    from tasks.quality.report import text_table
+    from tasks.quality.report import text_table, what_to_do
 
     thresholds = QualityThresholds.load(args.quality)
     verdicts, index = check_landing(args.centers, args.out, args.center, args.work, thresholds)
     print(text_table(verdicts))
     print(f"Data Docs: {index}")
+    print(what_to_do(verdicts))
     failed = [c for c, v in verdicts.items() if isinstance(v, str) or v.failed]
     return EXIT_DATA_ERROR if failed else 0
 

@@ -36,7 +36,7 @@ class StageTiming:
         return self.rows_in / self.seconds
 
     def describe(self) -> str:
-        """`stage build-registry done in 3.2 s: 81,337 rows in, 12,346 out`."""
+        """`stage build-registry done in 3.2 s: 81,337 rows in, 12,346 rows out`."""
         line = f"stage {self.stage} done in {self.seconds:.1f} s"
         counts = [
             f"{rows:,} rows {way}"

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import task
+from prefect.states import Failed, State
 
 from jakreg.config import Center
 from jakreg.errors import CenterDataError
@@ -130,6 +131,20 @@ def newest_extract(center: Center) -> Path:
 
 @task(name="stage-center", task_run_name="stage-{center.id}")
 def stage_center(
+    center: Center,
+    work_dir: Path,
+    settings: DuckDBSettings,
+    extract: ExtractFingerprint | None = None,
+) -> StagedExtract | State:
+    """`stage_extract` as a task of the run: a data error fails it with the error's one line
+    (no traceback: it is expected) and is raised to the caller."""
+    try:
+        return stage_extract(center, work_dir, settings, extract)
+    except CenterDataError as err:
+        return Failed(message=str(err), data=err)
+
+
+def stage_extract(
     center: Center,
     work_dir: Path,
     settings: DuckDBSettings,

@@ -33,5 +33,7 @@ def test_each_stage_s_end_is_reported_in_one_line_with_seconds_and_rows() -> Non
         timing.rows_in, timing.rows_out = 81337, 12346
     with timings.measure("publish"):
         pass
-    assert lines[0].startswith("stage build-registry done in 0.0 s: 81,337 rows in, 12,346 out")
+    assert lines[0].startswith(
+        "stage build-registry done in 0.0 s: 81,337 rows in, 12,346 rows out"
+    )
     assert lines[1] == "stage publish done in 0.0 s"
