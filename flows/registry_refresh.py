@@ -46,9 +46,10 @@ from tasks.analysis.run_folder import create_run_folder, latest_run_folder
 from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
 from tasks.extract.incremental import CenterLoad, record_loads
 from tasks.extract.pseudonym import pseudonym_key
-from tasks.quality.quarantine import QualityGate, RegistryGateError
+from tasks.quality.quarantine import QualityGate, RegistryGateError, finding_keys
 from tasks.registry.build import build_registry, publish_registry
 from tasks.registry.build_center import build_center
+from tasks.registry.changes import record_changes
 from tasks.registry.inputs import PublishedRun, inputs_digest, read_published_run
 from tasks.registry.lock import registry_lock
 from tasks.registry.publish import (
@@ -81,6 +82,8 @@ class RefreshResult:
     nothing_new: bool = False
     # The headline retention figures in markdown, for the run summary.
     headline: str | None = None
+    # What changed since the registry published before, one line each (tasks/registry/diff.py).
+    changes: list[str] = field(default_factory=list)
 
     def center_summary(self) -> dict[str, dict[str, Any]]:
         """Per center: what the run did with its newest extract and what the registry holds."""
@@ -287,6 +290,7 @@ def _refresh(
                 "quality": quality,
                 "problem": result.failed_centers.get(center_id),
                 "in_registry": in_registry.get(center_id),
+                "findings": finding_keys(gate.verdicts.get(center_id)),
             }
             for center_id, quality in result.quality.items()
         }
@@ -318,7 +322,16 @@ def _refresh(
         tables = write_analysis_tables(inputs, run_folder, protocol)
         quality = gate.status(run_folder)
         failed = sorted(result.failed_centers)
-        write_report(inputs, tables, run_folder, protocol, quality, failed)
+        previous = published_version(layout)
+        changes = record_changes(
+            layout.database if layout.database.exists() else None,
+            previous.name if previous else None,
+            build.building,
+            protocol,
+            run_folder,
+        )
+        result.changes = changes.lines(protocol.min_cell_count)
+        write_report(inputs, tables, run_folder, protocol, quality, failed, changes)
         result.headline = publish_artifacts(tables, protocol, quality)
         timing.rows_in = len(inputs.failures) + len(inputs.jaki_courses)
         timing.rows_out = sum(len(table) for table in dataclasses.astuple(tables))

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from jakreg.config import DIALECTS, Protocol
+from jakreg.diff_cli import add_diff_command
 from jakreg.errors import JakregError
 from jakreg.logs import configure_console
 from jakreg.ops_cli import add_ops_commands
@@ -122,6 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--quality", type=Path, help="YAML overriding quality thresholds")
     validate.set_defaults(command=_validate)
     add_ops_commands(commands)
+    add_diff_command(commands)
     return parser
 
 

@@ -22,6 +22,7 @@ from tasks.analysis.descriptive import SECTIONS
 from tasks.analysis.inputs import AnalysisInputs
 from tasks.analysis.retention import POOLED
 from tasks.analysis.tables import SharedTables
+from tasks.registry.diff import RegistryDiff
 
 TEMPLATES = Path(__file__).with_name("templates")
 GROUP_BY_TITLES = {
@@ -45,9 +46,10 @@ def write_report(
     protocol: Protocol,
     quality: QualityStatus,
     failed_centers: list[str],
+    changes: RegistryDiff | None = None,
 ) -> Path:
     """Renders `report.html` into `run_folder` and returns its path."""
-    html = render_report(inputs, tables, protocol, quality, failed_centers)
+    html = render_report(inputs, tables, protocol, quality, failed_centers, changes)
     path = run_folder / "report.html"
     path.write_text(html, encoding="utf-8")
     return path
@@ -59,8 +61,10 @@ def render_report(
     protocol: Protocol,
     quality: QualityStatus,
     failed_centers: list[str],
+    changes: RegistryDiff | None = None,
 ) -> str:
-    """The page as a string (see `write_report`)."""
+    """The page as a string (see `write_report`); `changes`, when given, is shown in a section
+    of its own (templates/_changes.html.j2)."""
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "j2"]),
@@ -89,6 +93,7 @@ def render_report(
         parameters=protocol.as_dict(),
         data_cuts=inputs.data_cuts.to_dicts(),
         failed_centers=failed_centers,
+        changes=changes.lines(protocol.min_cell_count) if changes else None,
         quality=quality,
         small=f"<{protocol.min_cell_count}",
         headline=_headline(tables),

@@ -222,6 +222,16 @@ class QualityGate:
         return CenterDecision(center_id, status, previous, problem)
 
 
+def finding_keys(verdict: Verdict | str | None) -> list[str]:
+    """A center's findings as the registry records them, to tell new ones from resolved ones the
+    next night: level, suite and expectation (no counts, no values)."""
+    if verdict is None:
+        return []
+    if isinstance(verdict, str):
+        return [f"[{ERROR}] {verdict}"]
+    return sorted({f"[{f.level}] {f.suite}: {f.expectation}" for f in verdict.findings})
+
+
 def last_accepted_extract(
     work_dir: Path,
     center_id: str,
