@@ -281,7 +281,8 @@ def _refresh(
                 if decision.problem:
                     result.failed_centers[decision.center_id] = decision.problem
         if not accepted:
-            raise NoCenterStagedError("no center could be staged; see the errors above")
+            problems = "; ".join(result.failed_centers.values())
+            raise NoCenterStagedError(f"no center could be loaded and accepted: {problems}")
 
     with result.timings.measure("build-registry") as timing:
         in_registry = {extract.center_id: extract.extract_date for extract in accepted}

@@ -6,9 +6,11 @@ found an error), 4 the run completed but some centers failed or were quarantined
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
+from jakreg.alerts import add_alerts_command
 from jakreg.config import DIALECTS, Protocol
 from jakreg.diff_cli import add_diff_command
 from jakreg.errors import JakregError
@@ -24,12 +26,14 @@ EXIT_PARTIAL = 4
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    configure_console()
+    console = configure_console()
     try:
         return args.command(args)
     except JakregError as err:
         print(f"jakreg: {err}", file=sys.stderr)
         return err.exit_code
+    finally:
+        logging.getLogger().removeHandler(console)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -124,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.set_defaults(command=_validate)
     add_ops_commands(commands)
     add_diff_command(commands)
+    add_alerts_command(commands)
     return parser
 
 
