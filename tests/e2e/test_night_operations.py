@@ -10,7 +10,13 @@ from pathlib import Path
 import duckdb
 import pytest
 from prefect import get_client
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    TaskRunFilter,
+    TaskRunFilterName,
+)
+from prefect.client.schemas.sorting import TaskRunSort
 
 from flows.registry_refresh import NoCenterStagedError, registry_refresh
 from jakreg.cli import main
@@ -102,6 +108,13 @@ def test_two_nights_read_well_on_the_terminal_and_in_the_prefect_api(
             }
             for run_id in (first, second)
         }
+        loads = client.read_task_runs(
+            task_run_filter=TaskRunFilter(name=TaskRunFilterName(any_=["load-sagunto"])),
+            sort=TaskRunSort.EXPECTED_START_TIME_DESC,
+        )
+    # The failing step is the failed center's own load task, with the problem as its message.
+    assert loads[0].state.type.value == "FAILED"
+    assert loads[0].state.message.startswith("center sagunto, file prescriptions.csv, row 41")
     for run in states.values():
         assert re.fullmatch(r"night \d{4}-\d\d-\d\d \d\d:\d\d \S+", run.name)
     assert (states[first].state.type.value, states[first].state.name) == ("COMPLETED", "Completed")
