@@ -153,11 +153,30 @@ def stage_extract(
     """Reads, stages and pseudonymises one center's extract (by default its newest) into Parquet
     under `<work_dir>/staged/<center>/<extract date>/`."""
     extract = extract or fingerprint_extract(center.id, newest_extract(center))
-    extract_dir = extract.folder
     target = staged_folder(work_dir / "staged", extract)
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
+    try:
+        staged = _stage_into(partial, target, center, extract, settings)
+    except BaseException:
+        # A run that ends, even on a data error, leaves no half-staged folder: only a killed one
+        # does, which the next run clears and reports (tasks/registry/publish.py).
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    replace_folder(partial, target)
+    return staged
+
+
+def _stage_into(
+    partial: Path,
+    target: Path,
+    center: Center,
+    extract: ExtractFingerprint,
+    settings: DuckDBSettings,
+) -> StagedExtract:
+    """Writes the staged extract's files and record into `partial`; `target` is its final place."""
+    extract_dir = extract.folder
     with settings.connect() as con:
         install_patient_key_macro(con, pseudonym_key())
         sql_models.create_macros(con)
@@ -197,5 +216,4 @@ def stage_extract(
         staged_at=datetime.now(UTC).isoformat(),
     )
     staged.save(partial)
-    replace_folder(partial, target)
     return staged

@@ -92,6 +92,8 @@ def test_two_nights_read_well_on_the_terminal_and_in_the_prefect_api(
     assert code == 4
     assert err.count("center sagunto, file prescriptions.csv") == 1, err
     assert "Traceback" not in err
+    # A night that ended normally leaves nothing for the next one to clear as a killed run's.
+    assert not list((tmp_path / "registry.work").rglob("*.partial"))
 
     runs = read_runs(RegistryLayout.for_database(database).run_log)
     second, first = (run.run_id for run in runs[:2])
