@@ -115,6 +115,18 @@ def compare_registries(
     old: Path | None, new: Path, protocol: Protocol, names: tuple[str, str] | None = None
 ) -> RegistryDiff:
     """The diff from registry file `old` (None: nothing was published before) to `new`."""
+    diff = compare_rows(old, new, names)
+    before = headline_estimates(old, protocol) if old is not None else {}
+    after = headline_estimates(new, protocol)
+    diff.estimates = [
+        EstimateChange(group, before.get(group), after.get(group))
+        for group in dict.fromkeys([*before, *after])
+    ]
+    return diff
+
+
+def compare_rows(old: Path | None, new: Path, names: tuple[str, str] | None = None) -> RegistryDiff:
+    """The marts' rows, extracts and findings of `new` against `old` (no estimates)."""
     diff = RegistryDiff(*(names or (old.name if old else "nothing published", new.name)))
     with duckdb.connect() as con:
         db.run(con, f"attach '{new}' as new_registry (read_only)")
@@ -125,12 +137,6 @@ def compare_registries(
         new_run = _meta(con, "new_registry")
         old_run = _meta(con, "old_registry") if old is not None else {}
     _compare_runs(diff, old_run, new_run)
-    before = headline_estimates(old, protocol) if old is not None else {}
-    after = headline_estimates(new, protocol)
-    diff.estimates = [
-        EstimateChange(group, before.get(group), after.get(group))
-        for group in dict.fromkeys([*before, *after])
-    ]
     return diff
 
 
