@@ -158,7 +158,7 @@ def _run(args: argparse.Namespace) -> int:
 
     runner = RunnerSettings.from_environment(args.task_runner, args.dask_address)
     registry_refresh = configured_registry_refresh(runner, DuckDBSettings.from_environment())
-    result = registry_refresh(
+    state = registry_refresh(
         args.centers,
         args.db,
         args.out,
@@ -167,7 +167,9 @@ def _run(args: argparse.Namespace) -> int:
         keep_versions=args.keep_versions,
         lock_wait_seconds=args.wait,
         rebuild=args.rebuild,
+        return_state=True,
     )
+    result = state.result()  # a night that published nothing raises its error's one line
     print("\n".join(night_lines(result, args.out)))
     for line in problem_lines(result.failed_centers):
         print(f"NOT REFRESHED: {line}", file=sys.stderr)

@@ -20,6 +20,9 @@ NOT_ON_CONSOLE = {CONSOLE_ATTRIBUTE: False}
 FORMAT = "%(asctime)s %(levelname)-7s %(message)s"
 DATE_FORMAT = "%H:%M:%S"
 
+# Prefect's lines about a run's final state, including a Failed state a task returned for a data
+# error; an exception a task raised is logged differently ("failed with exception"), and shown.
+STATE_LINES = ("Finished in state", "Task run failed with state")
 _PREFECT_PACKAGE = f"{Path('site-packages', 'prefect')}"
 
 
@@ -32,7 +35,7 @@ class ConsoleFilter(logging.Filter):
         if _from_prefect_engine(record):
             # A state line repeats the state's message, which jakreg already logged or prints.
             return record.levelno >= logging.WARNING and not record.getMessage().startswith(
-                "Finished in state"
+                STATE_LINES
             )
         return True
 

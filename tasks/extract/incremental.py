@@ -92,7 +92,9 @@ def load_center(center: Center, layout: RegistryLayout, settings: DuckDBSettings
         staged = reusable_staged(layout.staged_dir, fingerprint)
         status = UNCHANGED
         if staged is None:
-            staged = stage_center(center, layout.work_dir, settings, fingerprint)
+            # A data error fails the stage task; its state raises it here.
+            state = stage_center(center, layout.work_dir, settings, fingerprint, return_state=True)
+            staged = state.result()
             status = LOADED
     except CenterDataError as err:
         seconds = time.monotonic() - started
