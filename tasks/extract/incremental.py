@@ -29,6 +29,7 @@ from jakreg.config import Center
 from jakreg.errors import CenterDataError
 from jakreg.layout import RegistryLayout
 from jakreg.logs import NOT_ON_CONSOLE
+from jakreg.quality import QualityThresholds
 from jakreg.settings import DuckDBSettings
 from tasks.extract.manifest import (
     FAILED,
@@ -40,6 +41,7 @@ from tasks.extract.manifest import (
     load_records,
 )
 from tasks.extract.pseudonym import pseudonym_key
+from tasks.extract.row_rejects import rules_digest
 from tasks.extract.stage_center import (
     StagedExtract,
     newest_extract,
@@ -62,22 +64,30 @@ class CenterLoad:
     fingerprint: ExtractFingerprint | None
 
 
-def reusable_staged(staged_dir: Path, fingerprint: ExtractFingerprint) -> StagedExtract | None:
+def reusable_staged(
+    staged_dir: Path, fingerprint: ExtractFingerprint, thresholds: QualityThresholds
+) -> StagedExtract | None:
     """The staged extract of this date when it was staged from exactly these files, with the
-    pseudonymisation key and the code in use now."""
+    pseudonymisation key, the code and the row rules' dates in use now."""
     staged = StagedExtract.read(staged_folder(staged_dir, fingerprint))
     if (
         staged is None
         or staged.extract_digest != fingerprint.digest
         or staged.key_id != key_id(pseudonym_key())
         or staged.code_digest != code_digest()
+        or staged.rules_digest != rules_digest(thresholds)
     ):
         return None
     return staged
 
 
 @task(name="load-center", task_run_name="load-{center.id}")
-def load_center(center: Center, layout: RegistryLayout, settings: DuckDBSettings) -> State:
+def load_center(
+    center: Center,
+    layout: RegistryLayout,
+    settings: DuckDBSettings,
+    thresholds: QualityThresholds | None = None,
+) -> State:
     """Reuses or stages one center's newest extract; its state holds the `CenterLoad`.
 
     A data error ends the task Failed with the error in one line (no traceback: it is expected,
@@ -86,14 +96,17 @@ def load_center(center: Center, layout: RegistryLayout, settings: DuckDBSettings
     """
     logger = get_run_logger()
     started = time.monotonic()
+    thresholds = thresholds or QualityThresholds()
     fingerprint = None
     try:
         fingerprint = fingerprint_extract(center.id, newest_extract(center))
-        staged = reusable_staged(layout.staged_dir, fingerprint)
+        staged = reusable_staged(layout.staged_dir, fingerprint, thresholds)
         status = UNCHANGED
         if staged is None:
             # A data error fails the stage task; its state raises it here.
-            state = stage_center(center, layout.work_dir, settings, fingerprint, return_state=True)
+            state = stage_center(
+                center, layout.work_dir, settings, fingerprint, thresholds, return_state=True
+            )
             staged = state.result()
             status = LOADED
     except CenterDataError as err:
@@ -126,6 +139,11 @@ def record_loads(manifest: Path, loads: list[CenterLoad], run_id: str) -> None:
         else:
             staged = load.staged
             records += load_records(
-                load.fingerprint, load.status, run_id, staged.rows_read, staged.rows_rejected
+                load.fingerprint,
+                load.status,
+                run_id,
+                staged.rows_read,
+                staged.rows_rejected,
+                rejected_by_rule=staged.rejected,
             )
     JsonLines(manifest).append(records)

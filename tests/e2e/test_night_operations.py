@@ -155,8 +155,8 @@ def test_a_night_that_publishes_nothing_ends_failed_in_one_line(
     )
     assert (state.type.value, state.name) == ("FAILED", "Failed")
     assert state.message.startswith(
-        "no center could be loaded and accepted: center valencia, file "
+        "no center could be staged or passed the quality gate; nothing was published."
     )
-    assert "no extract folder" in state.message
+    assert "\n" not in state.message
     with pytest.raises(NoCenterStagedError):
         state.result()
