@@ -6,7 +6,10 @@ again. A center whose newest extract cannot be staged, or fails an error-level e
 quality gate, is reported and quarantined: its last accepted extract is used instead, or it is
 left out when it has none; the others go on. The registry is published only when its marts pass
 the gate. The run ends Completed when every center's newest extract is in the registry, and
-Failed, naming the centers, when any is not, after the registry has been built from the others.
+Completed named `Partial` (tagged `partial`), naming the centers, when the registry was published
+without some of them; it ends Failed when nothing was published (no center could be loaded, the
+registry failed its gate: a data error, reported in one line without a traceback). Runs are named
+by their local start time (`night 2026-11-30 02:00 CET`).
 
 A run whose inputs (extracts, configuration, key, code) are those of the published registry, whose
 outputs `out/latest` shows, stops after loading: it would rebuild the same registry. It reports
@@ -18,14 +21,17 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_client, get_run_logger
 from prefect.runtime import flow_run
-from prefect.states import Failed, State
+from prefect.states import Completed, Failed, State
+from prefect.utilities.urls import url_for
 
 from flows.center_refresh import CenterSubflows, NextStep
+from flows.progress import StageProgress
 from flows.run_policy import with_policy
 from jakreg.config import Protocol, load_centers
 from jakreg.errors import JakregError
@@ -33,15 +39,17 @@ from jakreg.layout import RegistryLayout
 from jakreg.quality import QualityThresholds
 from jakreg.settings import DuckDBSettings
 from jakreg.stage_timings import StageTimings
+from jakreg.time_limits import NIGHT_SECONDS
 from tasks.analysis.artifacts import publish_artifacts
 from tasks.analysis.report import write_report
 from tasks.analysis.run_folder import create_run_folder, latest_run_folder
 from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
 from tasks.extract.incremental import CenterLoad, record_loads
 from tasks.extract.pseudonym import pseudonym_key
-from tasks.quality.quarantine import QualityGate, RegistryGateError
+from tasks.quality.quarantine import QualityGate, RegistryGateError, finding_keys
 from tasks.registry.build import build_registry, publish_registry
 from tasks.registry.build_center import build_center
+from tasks.registry.changes import record_changes
 from tasks.registry.inputs import PublishedRun, inputs_digest, read_published_run
 from tasks.registry.lock import registry_lock
 from tasks.registry.publish import (
@@ -72,6 +80,10 @@ class RefreshResult:
     in_registry: dict[str, str] = field(default_factory=dict)
     # True when the inputs were the published run's, so nothing was built or published.
     nothing_new: bool = False
+    # The headline retention figures in markdown, for the run summary.
+    headline: str | None = None
+    # What changed since the registry published before, one line each (tasks/registry/diff.py).
+    changes: list[str] = field(default_factory=list)
 
     def center_summary(self) -> dict[str, dict[str, Any]]:
         """Per center: what the run did with its newest extract and what the registry holds."""
@@ -97,19 +109,16 @@ class NoCenterStagedError(JakregError):
     exit_code = 3
 
 
-class CentersNotRefreshedError(JakregError):
-    """The registry was built and published, but some centers' newest extracts are not in it.
-
-    Raised by a direct call of the flow; `result` holds what the run did."""
-
-    exit_code = 4
-
-    def __init__(self, message: str, result: RefreshResult) -> None:
-        super().__init__(message)
-        self.result = result
+PARTIAL = "Partial"  # the state name of a night that published without some centers
+PARTIAL_TAG = "partial"
 
 
-@flow(name="registry-refresh")
+def night_name() -> str:
+    """The run's name: its local start time, `night 2026-11-30 02:00 CET`."""
+    return f"night {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"
+
+
+@flow(name="registry-refresh", flow_run_name=night_name, timeout_seconds=NIGHT_SECONDS)
 def registry_refresh(
     centers_file: Path,
     database: Path,
@@ -126,7 +135,43 @@ def registry_refresh(
 
     The registry's lock is held throughout (waiting up to `lock_wait_seconds` for another run);
     the `keep_versions` versions published before this one are kept for `jakreg rollback`.
-    `rebuild` builds and publishes even when nothing changed since the published run."""
+    `rebuild` builds and publishes even when nothing changed since the published run.
+
+    Ends Completed, or Completed named `Partial` when some centers are not in the registry (the
+    result's `failed_centers` names them), or Failed with a data error's one line."""
+    logger = get_run_logger()
+    logger.info(
+        "%s started; in the Prefect UI: %s", flow_run.name, url_for("flow-run", flow_run.id)
+    )
+    try:
+        return _night(
+            centers_file,
+            database,
+            out_dir,
+            protocol_file,
+            work_dir,
+            quality_file,
+            keep_versions,
+            lock_wait_seconds,
+            rebuild,
+        )
+    except JakregError as err:
+        # Expected: the state's message is the whole story, a traceback would add nothing.
+        return Failed(message=str(err), data=err)
+
+
+def _night(
+    centers_file: Path,
+    database: Path,
+    out_dir: Path,
+    protocol_file: Path | None,
+    work_dir: Path | None,
+    quality_file: Path | None,
+    keep_versions: int,
+    lock_wait_seconds: float,
+    rebuild: bool,
+) -> State:
+    """The run under the registry lock, recorded in the run log, summarised in one artifact."""
     key = pseudonym_key()  # fail before any work when the secret is missing
     layout = RegistryLayout.for_database(Path(database), work_dir)
     run_id = str(flow_run.id or uuid.uuid4())
@@ -146,19 +191,38 @@ def registry_refresh(
                 key,
                 rebuild,
             )
-        except Exception as err:
+        except BaseException as err:  # a timeout too: the log must not show a run in progress
             record_end(layout.run_log, run_id, "Failed", f"{type(err).__name__}: {err}")
             raise
         line = _failure_line(result) if result.failed_centers else None
-        state = "Failed" if line else "Completed"
+        state = PARTIAL if line else "Completed"
         centers = result.center_summary()
-        record_end(layout.run_log, run_id, state, line, result.version, centers)
+        stages = {stage.stage: round(stage.seconds, 1) for stage in result.timings.stages}
+        record_end(layout.run_log, run_id, state, line, result.version, centers, stages)
+        links = {}
+        if result.run_folder:
+            links = {"report": result.run_folder / "report.html", "Data Docs": result.data_docs}
         publish_run_summary(
-            layout.database, state, line, result.version, centers, protocol.min_cell_count
+            layout.database,
+            state,
+            line,
+            result.version,
+            centers,
+            protocol.min_cell_count,
+            result.timings.stages,
+            links,
+            result.headline,
         )
     if line:
-        return Failed(message=line, data=CentersNotRefreshedError(line, result))
-    return result
+        _tag_run(PARTIAL_TAG)
+        return Completed(name=PARTIAL, message=line, data=result)
+    return Completed(message=f"registry version {result.version} published", data=result)
+
+
+def _tag_run(tag: str) -> None:
+    """Adds `tag` to this run, so the runs list can be filtered by outcome."""
+    with get_client(sync_client=True) as client:
+        client.update_flow_run(flow_run.id, tags=[*flow_run.tags, tag])
 
 
 def _refresh(
@@ -177,11 +241,13 @@ def _refresh(
     centers = load_centers(centers_file)
     settings = DuckDBSettings.from_environment()
     result = RefreshResult(layout.database, out_dir, run_id)
+    result.timings.report = logger.info
     clear_leftovers(layout, out_dir)
+    total = len(centers.centers)
 
     with CenterSubflows(centers.centers, layout, settings, thresholds) as subflows:
         with result.timings.measure("stage-centers") as timing:
-            result.loads = subflows.loads()
+            result.loads = subflows.loads(StageProgress("stage-centers", total, "centers"))
             record_loads(layout.manifest, result.loads, run_id)
             staged = [c.staged for c in result.loads if c.staged is not None]
             for center in result.loads:
@@ -208,7 +274,8 @@ def _refresh(
         gate = QualityGate.start(layout.work_dir, run_folder / "data_docs", thresholds, run_id)
         with result.timings.measure("quality-gate"):
             accepted = []
-            for outcome in subflows.outcomes(NextStep(gate=gate)):
+            progress = StageProgress("quality-gate", total, "centers")
+            for outcome in subflows.outcomes(NextStep(gate=gate), progress):
                 decision = outcome.decision
                 result.quality[decision.center_id] = decision.status
                 if decision.accepted:
@@ -230,6 +297,7 @@ def _refresh(
                 "quality": quality,
                 "problem": result.failed_centers.get(center_id),
                 "in_registry": in_registry.get(center_id),
+                "findings": finding_keys(gate.verdicts.get(center_id)),
             }
             for center_id, quality in result.quality.items()
         }
@@ -261,8 +329,17 @@ def _refresh(
         tables = write_analysis_tables(inputs, run_folder, protocol)
         quality = gate.status(run_folder)
         failed = sorted(result.failed_centers)
-        report = write_report(inputs, tables, run_folder, protocol, quality, failed)
-        publish_artifacts(tables, report, protocol, quality)
+        previous = published_version(layout)
+        changes = record_changes(
+            layout.database if layout.database.exists() else None,
+            previous.name if previous else None,
+            build.building,
+            protocol,
+            run_folder,
+        )
+        result.changes = changes.lines(protocol.min_cell_count)
+        write_report(inputs, tables, run_folder, protocol, quality, failed, changes)
+        result.headline = publish_artifacts(tables, protocol, quality)
         timing.rows_in = len(inputs.failures) + len(inputs.jaki_courses)
         timing.rows_out = sum(len(table) for table in dataclasses.astuple(tables))
     with result.timings.measure("publish"):
@@ -271,12 +348,7 @@ def _refresh(
         result.data_docs = result.run_folder / result.data_docs.relative_to(run_folder)
         result.version = version.name
         result.in_registry = in_registry
-    logger.info(
-        "registry version %s published at %s; marts %s",
-        version.name,
-        layout.database,
-        result.mart_rows,
-    )
+    logger.info("registry version %s published at %s", version.name, layout.database)
     return result
 
 

@@ -1,4 +1,4 @@
-"""The run's headline figures as Prefect artifacts: a markdown summary and two tables.
+"""The run's headline figures: two table artifacts, and markdown for the run summary artifact.
 
 Built only from the shared tables, so small cells are already masked and small-group estimates
 withheld; the artifacts show nothing the report does not.
@@ -6,16 +6,13 @@ withheld; the artifacts show nothing the report does not.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 from prefect import task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from jakreg.config import Protocol
 from jakreg.quality_status import QualityStatus
-from jakreg.time_limits import ANALYSIS_SECONDS
 from tasks.analysis.report import p_value, percent
 from tasks.analysis.retention import POOLED
 from tasks.analysis.tables import SharedTables
@@ -49,13 +46,11 @@ def headline_rows(tables: SharedTables) -> list[dict[str, str]]:
     return rows
 
 
-def summary_markdown(
-    tables: SharedTables, report: Path, protocol: Protocol, quality: QualityStatus
-) -> str:
+def summary_markdown(tables: SharedTables, protocol: Protocol, quality: QualityStatus) -> str:
     lines = [
-        "# JAK-inhibitor registry: retention after a failure",
+        "## Retention after a JAK-inhibitor failure",
         "",
-        f"Report: `{report}` · data quality: **{quality.level}**",
+        f"Overall data quality: **{quality.level}**",
         "",
         f"| group | courses | retention at {HEADLINE_MONTHS} months | 95% CI |",
         "|---|---:|---:|---:|",
@@ -85,16 +80,10 @@ def summary_markdown(
     return "\n".join(lines)
 
 
-@task(name="publish-artifacts", cache_policy=NO_CACHE, timeout_seconds=ANALYSIS_SECONDS)
-def publish_artifacts(
-    tables: SharedTables, report: Path, protocol: Protocol, quality: QualityStatus
-) -> None:
-    """Creates the run's markdown summary and the headline and Cox table artifacts."""
-    create_markdown_artifact(
-        summary_markdown(tables, report, protocol, quality),
-        key="jakreg-run-summary",
-        description="Headline retention figures of this registry run",
-    )
+@task(name="publish-artifacts", cache_policy=NO_CACHE)
+def publish_artifacts(tables: SharedTables, protocol: Protocol, quality: QualityStatus) -> str:
+    """Creates the headline and Cox table artifacts; returns the headline figures as markdown,
+    for the run summary (tasks/run_summary.py), the run's one markdown artifact."""
     create_table_artifact(
         headline_rows(tables),
         key="jakreg-retention-9-months",
@@ -105,3 +94,4 @@ def publish_artifacts(
         key="jakreg-cox-switching-vs-cycling",
         description="Cox model of stopping the next treatment, stratified by center",
     )
+    return summary_markdown(tables, protocol, quality)

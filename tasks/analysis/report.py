@@ -17,12 +17,12 @@ from prefect.cache_policies import NO_CACHE
 
 from jakreg.config import Protocol
 from jakreg.quality_status import QualityStatus
-from jakreg.time_limits import ANALYSIS_SECONDS
 from tasks.analysis.charts import km_chart, next_steps_chart
 from tasks.analysis.descriptive import SECTIONS
 from tasks.analysis.inputs import AnalysisInputs
 from tasks.analysis.retention import POOLED
 from tasks.analysis.tables import SharedTables
+from tasks.registry.diff import RegistryDiff
 
 TEMPLATES = Path(__file__).with_name("templates")
 GROUP_BY_TITLES = {
@@ -38,7 +38,7 @@ def svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-@task(name="write-report", cache_policy=NO_CACHE, timeout_seconds=ANALYSIS_SECONDS)
+@task(name="write-report", cache_policy=NO_CACHE)
 def write_report(
     inputs: AnalysisInputs,
     tables: SharedTables,
@@ -46,9 +46,10 @@ def write_report(
     protocol: Protocol,
     quality: QualityStatus,
     failed_centers: list[str],
+    changes: RegistryDiff | None = None,
 ) -> Path:
     """Renders `report.html` into `run_folder` and returns its path."""
-    html = render_report(inputs, tables, protocol, quality, failed_centers)
+    html = render_report(inputs, tables, protocol, quality, failed_centers, changes)
     path = run_folder / "report.html"
     path.write_text(html, encoding="utf-8")
     return path
@@ -60,8 +61,10 @@ def render_report(
     protocol: Protocol,
     quality: QualityStatus,
     failed_centers: list[str],
+    changes: RegistryDiff | None = None,
 ) -> str:
-    """The page as a string (see `write_report`)."""
+    """The page as a string (see `write_report`); `changes`, when given, is shown in a section
+    of its own (templates/_changes.html.j2)."""
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "j2"]),
@@ -90,6 +93,7 @@ def render_report(
         parameters=protocol.as_dict(),
         data_cuts=inputs.data_cuts.to_dicts(),
         failed_centers=failed_centers,
+        changes=changes.lines(protocol.min_cell_count) if changes else None,
         quality=quality,
         small=f"<{protocol.min_cell_count}",
         headline=_headline(tables),

@@ -11,7 +11,6 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from jakreg.config import Protocol
-from jakreg.time_limits import ANALYSIS_SECONDS
 from tasks.analysis.comparison import cox_table, logrank_table, shared_comparisons
 from tasks.analysis.descriptive import descriptive_table, shared_descriptive_table
 from tasks.analysis.disclosure import write_shared_csv
@@ -31,7 +30,7 @@ class SharedTables:
     cox: pl.DataFrame
 
 
-@task(name="load-analysis-inputs", timeout_seconds=ANALYSIS_SECONDS)
+@task(name="load-analysis-inputs")
 def load_analysis_inputs(database: Path) -> AnalysisInputs:
     """The analysis rows of the published registry (no patient keys)."""
     return load_inputs(database)
@@ -50,7 +49,7 @@ def shared_tables(inputs: AnalysisInputs, protocol: Protocol) -> SharedTables:
     )
 
 
-@task(name="write-analysis-tables", cache_policy=NO_CACHE, timeout_seconds=ANALYSIS_SECONDS)
+@task(name="write-analysis-tables", cache_policy=NO_CACHE)
 def write_analysis_tables(
     inputs: AnalysisInputs, run_folder: Path, protocol: Protocol
 ) -> SharedTables:

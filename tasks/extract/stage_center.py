@@ -20,13 +20,13 @@ from pathlib import Path
 
 import duckdb
 from prefect import task
+from prefect.states import Failed, State
 
 from jakreg.config import ADVANCED_CLASSES, Center
 from jakreg.errors import CenterDataError
 from jakreg.faults import fault_point
 from jakreg.quality import QualityThresholds
 from jakreg.settings import DuckDBSettings
-from jakreg.time_limits import CENTER_SECONDS
 from tasks import sql_models
 from tasks.extract import dialects
 from tasks.extract.completeness import filled_counts
@@ -191,8 +191,23 @@ def newest_extract(center: Center) -> Path:
     return extracts[-1]
 
 
-@task(name="stage-center", task_run_name="stage-{center.id}", timeout_seconds=CENTER_SECONDS)
+@task(name="stage-center", task_run_name="stage-{center.id}")
 def stage_center(
+    center: Center,
+    work_dir: Path,
+    settings: DuckDBSettings,
+    extract: ExtractFingerprint | None = None,
+    thresholds: QualityThresholds | None = None,
+) -> StagedExtract | State:
+    """`stage_extract` as a task of the run: a data error fails it with the error's one line
+    (no traceback: it is expected) and is raised to the caller."""
+    try:
+        return stage_extract(center, work_dir, settings, extract, thresholds)
+    except CenterDataError as err:
+        return Failed(message=str(err), data=err)
+
+
+def stage_extract(
     center: Center,
     work_dir: Path,
     settings: DuckDBSettings,
@@ -204,11 +219,31 @@ def stage_center(
     rule (with the dates of `thresholds`, by default the default ones)."""
     thresholds = thresholds or QualityThresholds()
     extract = extract or fingerprint_extract(center.id, newest_extract(center))
-    extract_dir = extract.folder
     target = staged_folder(work_dir / "staged", extract)
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
+    try:
+        staged = _stage_into(partial, target, center, extract, settings, thresholds)
+    except BaseException:
+        # A run that ends, even on a data error, leaves no half-staged folder: only a killed one
+        # does, which the next run clears and reports (tasks/registry/publish.py).
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    replace_folder(partial, target)
+    return staged
+
+
+def _stage_into(
+    partial: Path,
+    target: Path,
+    center: Center,
+    extract: ExtractFingerprint,
+    settings: DuckDBSettings,
+    thresholds: QualityThresholds,
+) -> StagedExtract:
+    """Writes the staged extract's files and record into `partial`; `target` is its final place."""
+    extract_dir = extract.folder
     with settings.connect() as con:
         install_patient_key_macro(con, pseudonym_key())
         sql_models.create_macros(con)
@@ -265,7 +300,6 @@ def stage_center(
         mapping_routes=routes,
     )
     staged.save(partial)
-    replace_folder(partial, target)
     return staged
 
 

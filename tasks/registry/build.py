@@ -28,7 +28,6 @@ from jakreg.config import Protocol
 from jakreg.faults import fault_point
 from jakreg.layout import RegistryLayout
 from jakreg.settings import DuckDBSettings
-from jakreg.time_limits import BUILD_SECONDS, PUBLISH_SECONDS
 from tasks.extract.stage_center import STAGED_TABLES
 from tasks.registry import database as db
 from tasks.registry.build_center import CenterBuild, mart_rows, mart_tables
@@ -49,7 +48,7 @@ class RegistryBuild:
         return mart_rows(self.row_counts)
 
 
-@task(name="build-registry", timeout_seconds=BUILD_SECONDS)
+@task(name="build-registry")
 def build_registry(
     database: Path,
     builds: list[CenterBuild],
@@ -161,7 +160,7 @@ def _parquet(build: CenterBuild, table: str) -> str:
     return str(build.staged.parquet(name) if layer == "staging" else build.parquet(table))
 
 
-@task(name="publish-registry", timeout_seconds=PUBLISH_SECONDS)
+@task(name="publish-registry")
 def publish_registry(
     build: RegistryBuild, layout: RegistryLayout, run_id: str, keep_versions: int
 ) -> Version:

@@ -111,8 +111,8 @@ def run(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> dict:
     APILogWorker.drain_all(timeout=10)
     return {
         "root": root,
-        # Two centers fail, so the run ends Failed and its data is CentersNotRefreshedError.
-        "result": state.result(raise_on_failure=False).result,
+        # Two centers fail: the run publishes without them and ends Completed, named Partial.
+        "result": state.result(),
         "flow_run_id": state.state_details.flow_run_id,
         "log_records": collector.lines,
     }

@@ -66,9 +66,7 @@ def test_headline_artifact_shows_small_counts_masked_and_estimates_withheld() ->
     tables = shared_tables(_inputs(), protocol)
 
     rows = {row["group"]: row for row in headline_rows(tables)}
-    markdown = summary_markdown(
-        tables, protocol=protocol, report="out/x/report.html", quality=QualityStatus("passed")
-    )
+    markdown = summary_markdown(tables, protocol=protocol, quality=QualityStatus("passed"))
 
     assert rows["cycling"]["courses"] == "<5"
     assert rows["cycling"]["retention at 9 months"] == "withheld"
