@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from jakreg.config import Protocol
 from jakreg.quality_status import QualityStatus
+from tasks.analysis.comparison import STRATIFIED, UNSTRATIFIED
 from tasks.analysis.report import p_value, percent
 from tasks.analysis.retention import POOLED
 from tasks.analysis.tables import SharedTables
@@ -60,12 +61,18 @@ def summary_markdown(tables: SharedTables, protocol: Protocol, quality: QualityS
             f"| {row['group']} | {row['courses']} | "
             f"{row[f'retention at {HEADLINE_MONTHS} months']} | {row['95% CI']} |"
         )
-    logrank = tables.logrank.row(0, named=True)
+    pooled = tables.logrank.filter(pl.col("scope") == POOLED)
+    p_by_test = dict(pooled.select("test", "p_value").iter_rows())
     cox = tables.cox.filter(pl.col("term") == "switching vs cycling").row(0, named=True)
-    lines += ["", f"Log-rank cycling vs switching (pooled): p {p_value(logrank['p_value'])}"]
+    lines += [
+        "",
+        f"Log-rank cycling vs switching: pooled p {p_value(p_by_test[UNSTRATIFIED])}, "
+        f"stratified by center p {p_value(p_by_test[STRATIFIED])}",
+    ]
     if cox["status"] == "estimated":
         lines.append(
-            f"Cox, switching vs cycling, stratified by center: HR {cox['hazard_ratio']:.2f} "
+            "Cox, switching vs cycling, stratified by center, robust errors clustered by patient: "
+            f"HR {cox['hazard_ratio']:.2f} "
             f"({cox['ci95_low']:.2f}–{cox['ci95_high']:.2f}), proportional-hazards test "
             f"p {p_value(cox['ph_test_p'])}"
         )
@@ -75,7 +82,8 @@ def summary_markdown(tables: SharedTables, protocol: Protocol, quality: QualityS
         "",
         f"Kaplan–Meier, 95% CI exponential Greenwood (log-log); month = {protocol.month_days} "
         f"days; counts 1–{protocol.min_cell_count - 1} shown as <{protocol.min_cell_count}, "
-        f"estimates withheld for groups under {protocol.min_cell_count} courses.",
+        f"estimates withheld for groups under {protocol.min_cell_count} courses and for "
+        f"events or at-risk counts under {protocol.min_cell_count}.",
     ]
     return "\n".join(lines)
 

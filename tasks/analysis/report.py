@@ -76,12 +76,21 @@ def render_report(
     environment.filters["p_value"] = p_value
     environment.filters["data_uri"] = svg_data_uri
     rows = inputs.next_treatments
+    pooled = tables.retention.filter(pl.col("scope") == POOLED)
     figures = {
         "strategy": km_chart(
-            rows, "strategy", "Retention of the next treatment, by strategy", protocol
+            rows,
+            pooled.filter(pl.col("group_by") == "strategy"),
+            "strategy",
+            "Retention of the next treatment, by strategy",
+            protocol,
         ),
         "next_target": km_chart(
-            rows, "next_target", "Retention of the next treatment, by target class", protocol
+            rows,
+            pooled.filter(pl.col("group_by") == "next_target"),
+            "next_target",
+            "Retention of the next treatment, by target class",
+            protocol,
         ),
         "next_steps": next_steps_chart(inputs.failures, protocol),
     }
