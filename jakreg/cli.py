@@ -12,6 +12,7 @@ from pathlib import Path
 
 from jakreg.config import DIALECTS, Protocol
 from jakreg.errors import JakregError
+from jakreg.federated_cli import add_federated_commands
 from jakreg.ops_cli import add_ops_commands
 from jakreg.quality import QualityThresholds
 from jakreg.settings import TASK_RUNNERS, DuckDBSettings, RunnerSettings
@@ -122,6 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--quality", type=Path, help="YAML overriding quality thresholds")
     validate.set_defaults(command=_validate)
     add_ops_commands(commands)
+    add_federated_commands(commands)
     return parser
 
 

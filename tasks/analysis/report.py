@@ -23,6 +23,7 @@ from tasks.analysis.descriptive import SECTIONS
 from tasks.analysis.inputs import AnalysisInputs
 from tasks.analysis.retention import POOLED
 from tasks.analysis.tables import SharedTables
+from tasks.federated.pooling import FederatedTables
 
 TEMPLATES = Path(__file__).with_name("templates")
 GROUP_BY_TITLES = {
@@ -46,9 +47,11 @@ def write_report(
     protocol: Protocol,
     quality: QualityStatus,
     failed_centers: list[str],
+    federated: FederatedTables | None = None,
 ) -> Path:
-    """Renders `report.html` into `run_folder` and returns its path."""
-    html = render_report(inputs, tables, protocol, quality, failed_centers)
+    """Renders `report.html` into `run_folder` and returns its path; `federated` adds the
+    estimates pooled over every center, federated ones included."""
+    html = render_report(inputs, tables, protocol, quality, failed_centers, federated)
     path = run_folder / "report.html"
     path.write_text(html, encoding="utf-8")
     return path
@@ -60,6 +63,7 @@ def render_report(
     protocol: Protocol,
     quality: QualityStatus,
     failed_centers: list[str],
+    federated: FederatedTables | None = None,
 ) -> str:
     """The page as a string (see `write_report`)."""
     environment = Environment(
@@ -99,6 +103,7 @@ def render_report(
         retention=_retention_sections(tables.retention, protocol),
         logrank=tables.logrank.to_dicts(),
         cox=tables.cox.to_dicts(),
+        federated=federated,
     )
 
 
