@@ -20,6 +20,7 @@ from tasks.analysis.disclosure import mask_count
 from tasks.analysis.inputs import AnalysisInputs, load_inputs
 from tasks.federated.aggregates import COMPARED, center_aggregates
 from tasks.federated.bundle import write_bundle
+from tasks.federated.suppression import withhold_recoverable
 from tasks.registry import database as db
 
 
@@ -36,8 +37,11 @@ def export_aggregates(database: Path, out: Path, center_id: str | None = None) -
     decisions = json.loads(centers_json or "{}")
     center_id = _center(inputs, center_id, database)
     inputs = _only(inputs, center_id)
-    descriptive = shared_descriptive_table(descriptive_table(inputs), protocol).filter(
-        pl.col("scope") == center_id
+    descriptive = withhold_recoverable(
+        shared_descriptive_table(descriptive_table(inputs), protocol).filter(
+            pl.col("scope") == center_id
+        ),
+        protocol.min_cell_count,
     )
     return write_bundle(
         Path(out),
@@ -71,16 +75,16 @@ def attrition(inputs: AnalysisInputs, protocol: Protocol) -> pl.DataFrame:
     )
 
 
-def _shown_steps(counts: list[int], protocol: Protocol) -> list[str]:
+def _shown_steps(counts: list[int], protocol: Protocol) -> list[str | None]:
     """Each step's count as shared: 1 to min_cell_count - 1 masked, and a step withheld (empty)
     when it is that close to the last step shown, which would give the few who left by
     subtraction."""
     small = protocol.min_cell_count
-    shown: list[str] = []
+    shown: list[str | None] = []
     last: int | None = None
     for n in counts:
         if last is not None and 1 <= last - n < small:
-            shown.append("")
+            shown.append(None)
             continue
         shown.append(mask_count(n, small))
         last = n

@@ -14,6 +14,7 @@ import yaml
 from flows.registry_refresh import CentersNotRefreshedError, registry_refresh
 from jakreg.cli import main
 from jakreg.simulate import simulate
+from tests.unit.federated.attacker import recovered
 
 pytestmark = pytest.mark.e2e
 
@@ -130,3 +131,23 @@ def test_exporting_a_registry_of_several_centers_asks_which_one(
         in capsys.readouterr().err
     )
     assert not out.exists()
+
+
+def test_no_count_under_the_minimum_comes_back_from_the_bundles_or_the_outputs(
+    network: dict,
+) -> None:
+    root = network["root"]
+    for center in FEDERATED:
+        assert recovered(root / "bundles" / center / BUNDLE_DATE, 5) == []
+    # Pooled minus the centers that publish their rows' events: the federated centers' sum.
+    pooled = network["pooled"].run_folder
+    federated = pl.read_csv(pooled / "federated_retention.csv").filter(
+        pl.col("group_by") == "strategy"
+    )
+    published = pl.read_csv(pooled / "retention_summary.csv", infer_schema_length=0).filter(
+        (pl.col("scope") != "pooled") & (pl.col("group_by") == "strategy")
+    )
+    for strategy, events in federated.select("group", "events").iter_rows():
+        shown = published.filter(pl.col("group") == strategy)["events"].to_list()
+        left = events - sum(int(v) for v in shown if v.isdigit())
+        assert not 1 <= left < 5, strategy
