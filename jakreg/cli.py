@@ -56,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
         help="comma-separated export dialects, assigned to centers in turn "
         f"({', '.join(DIALECTS)})",
     )
+    simulate.add_argument(
+        "--dirty",
+        action="store_true",
+        help="write what real exports carry: end-before-start typos, exact duplicate rows, "
+        "records after the data cut, drugs outside rheumatology, stop reasons phrased in each "
+        "center's language, an empty OMOP death table (truth/dirt.csv counts them)",
+    )
     simulate.set_defaults(command=_simulate)
 
     run = commands.add_parser(
@@ -132,7 +139,9 @@ def _simulate(args: argparse.Namespace) -> int:
 
     dialects = tuple(d.strip() for d in args.dialects.split(",") if d.strip())
     try:
-        summary = simulate(args.out, args.patients, args.centers, args.seed, dialects)
+        summary = simulate(
+            args.out, args.patients, args.centers, args.seed, dialects, dirty=args.dirty
+        )
     except ValueError as err:
         print(f"jakreg simulate: {err}", file=sys.stderr)
         return 2
