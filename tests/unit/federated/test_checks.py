@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from jakreg.cli import main
 from jakreg.config import Protocol
 from jakreg.errors import CenterDataError
 from tasks.federated.checks import read_bundle
@@ -78,3 +79,14 @@ def test_a_bundle_of_another_center_is_refused(tmp_path: Path) -> None:
     folder = make_bundle(tmp_path / "b", center="beta")
     with pytest.raises(CenterDataError, match="written for center 'beta'"):
         read_bundle(folder, "alpha", Protocol())
+
+
+def test_check_bundle_tells_the_hospital_whether_it_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    folder = make_bundle(tmp_path / "b")
+    assert main(["check-bundle", str(folder), "--center", "alpha"]) == 0
+    assert "passes the coordinating center's checks" in capsys.readouterr().out
+    edit_cell(folder, "event_margins.csv", 2, "events", "4", reseal=True)
+    assert main(["check-bundle", str(folder), "--center", "alpha"]) == 3
+    assert "file event_margins.csv, row 2, column events" in capsys.readouterr().err
