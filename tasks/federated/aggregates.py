@@ -140,8 +140,10 @@ def _truncate(rows: pl.DataFrame, cuts: list[float]) -> pl.DataFrame:
     end = cuts[-1]
     if end == OPEN:
         return rows
+    if len(cuts) == 1:
+        return rows.clear()  # no interval could be shown, so none of these events either
     beyond = pl.col("retention_days") >= end
-    return rows.filter(pl.lit(len(cuts) > 1)).with_columns(
+    return rows.with_columns(
         pl.when(beyond)
         .then(pl.lit(end))
         .otherwise(pl.col("retention_days"))
