@@ -46,6 +46,14 @@ def pooled_hazard_ratios(
     covariates = [c for c in COVARIATES if not person_time.filter(pl.col(c) == ALL).height]
     keys = ["center_id", "start_day", "strategy", *covariates]
     cells = person_time.group_by(keys).agg(pl.col("person_days").sum()).sort(keys)
+    # A level without any event has an estimate of minus infinity, and its cells then add
+    # nothing to the likelihood of the other terms: leaving them out is the same fit.
+    eventless = margins.group_by("covariate", "level").agg(pl.col("events").sum())
+    for covariate, level in (
+        eventless.filter(pl.col("events") == 0).select("covariate", "level").iter_rows()
+    ):
+        if covariate in covariates:
+            cells = cells.filter(pl.col(covariate) != level)
     if cells.is_empty() or cells["strategy"].n_unique() < len(COMPARED):
         raise ModelNotEstimated("no center has both cycling and switching courses to compare")
     targets = _targets(life_tables, margins, covariates)
@@ -54,14 +62,17 @@ def pooled_hazard_ratios(
     strata = cells.select(
         pl.concat_str("center_id", pl.lit(":"), pl.col("start_day").cast(pl.Utf8)).rank("dense")
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        fit = ConditionalPoisson(
-            events,
-            design,
-            groups=strata.to_series().to_numpy(),
-            offset=np.log(cells["person_days"].to_numpy().astype(float)),
-        ).fit()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            fit = ConditionalPoisson(
+                events,
+                design,
+                groups=strata.to_series().to_numpy(),
+                offset=np.log(cells["person_days"].to_numpy().astype(float)),
+            ).fit()
+    except (ConvergenceWarning, np.linalg.LinAlgError) as err:
+        raise ModelNotEstimated(f"the model did not converge ({err})") from err
     table = fit.conf_int()
     return pl.DataFrame(
         [
@@ -136,7 +147,11 @@ def _design(
         cells.select((pl.col("strategy") == "switching").cast(pl.Int8).alias("switching")),
     ]
     names = {"switching": "switching vs cycling"}
-    totals = margins.group_by("covariate", "level").agg(pl.col("events").sum())
+    totals = (
+        margins.group_by("covariate", "level")
+        .agg(pl.col("events").sum())
+        .filter(pl.col("events") > 0)
+    )
     for covariate in covariates:
         levels = totals.filter(pl.col("covariate") == covariate).sort(
             "events", "level", descending=[True, False]

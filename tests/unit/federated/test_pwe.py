@@ -115,3 +115,18 @@ def test_the_pooled_hazard_ratio_finds_the_simulated_one():
     switching = result.filter(pl.col("term") == "switching vs cycling").row(0, named=True)
     assert switching["ci95_low"] < 0.7 < switching["ci95_high"]
     assert switching["hazard_ratio"] == pytest.approx(0.7, abs=0.08)
+
+
+def test_a_level_without_events_is_left_out_and_the_rest_is_estimated():
+    rows = next_treatments("a", 600, seed=3).with_columns(
+        (pl.col("retention_event") & (pl.col("indication") != "axSpA")).alias("retention_event")
+    )
+    tables = aggregates_of({"a": rows})
+    assert tables["event_margins"].filter(pl.col("level") == "axSpA")["events"].to_list() == [0]
+    result = pooled_hazard_ratios(
+        tables["life_tables"], tables["person_time"], tables["event_margins"]
+    )
+    assert "indication PsA vs RA" in result["term"].to_list()
+    assert not any("axSpA" in term for term in result["term"].to_list())
+    switching = result.filter(pl.col("term") == "switching vs cycling")["hazard_ratio"][0]
+    assert 0.5 < switching < 0.95
