@@ -46,6 +46,8 @@ from tasks.analysis.run_folder import create_run_folder, latest_run_folder
 from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
 from tasks.extract.incremental import CenterLoad, record_loads
 from tasks.extract.pseudonym import pseudonym_key
+from tasks.federated.landing import BundleDecision
+from tasks.federated.steps import check_bundles, with_bundles, write_federated_tables
 from tasks.quality.quarantine import QualityGate, RegistryGateError, finding_keys
 from tasks.registry.build import build_registry, publish_registry
 from tasks.registry.build_center import build_center
@@ -84,6 +86,8 @@ class RefreshResult:
     headline: str | None = None
     # What changed since the registry published before, one line each (tasks/registry/diff.py).
     changes: list[str] = field(default_factory=list)
+    # The federated centers' bundles (docs/federated.md).
+    bundles: list[BundleDecision] = field(default_factory=list)
 
     def center_summary(self) -> dict[str, dict[str, Any]]:
         """Per center: what the run did with its newest extract and what the registry holds."""
@@ -258,11 +262,14 @@ def _refresh(
             timing.rows_in = sum(extract.total_rows_read for extract in staged)
             timing.rows_out = sum(extract.total_rows_staged for extract in staged)
 
+        result.bundles = check_bundles(centers.aggregate_centers, layout.work_dir, protocol)
         newest = [
             (center, load.fingerprint.digest if load.fingerprint else None)
             for center, load in zip(centers.centers, result.loads, strict=True)
         ]
-        digest = inputs_digest(newest, protocol, thresholds, key)
+        digest = with_bundles(
+            inputs_digest(newest, protocol, thresholds, key), centers.aggregate_centers
+        )
         published = read_published_run(layout.database)
         if not rebuild and published and published.inputs_digest == digest:
             outputs = latest_run_folder(out_dir, published.run_id)
@@ -282,6 +289,10 @@ def _refresh(
                     accepted.append(decision.accepted)
                 if decision.problem:
                     result.failed_centers[decision.center_id] = decision.problem
+            for bundle in result.bundles:
+                result.quality[bundle.center_id] = bundle.status
+                if bundle.problem:
+                    result.failed_centers[bundle.center_id] = bundle.problem
         if not accepted:
             gate.publish_report(run_folder, out_dir / run_folder.name)
             kept = keep_outputs(run_folder, out_dir)
@@ -292,6 +303,7 @@ def _refresh(
 
     with result.timings.measure("build-registry") as timing:
         in_registry = {extract.center_id: extract.extract_date for extract in accepted}
+        in_registry |= {b.center_id: b.pooled for b in result.bundles if b.pooled}
         decisions = {
             center_id: {
                 "quality": quality,
@@ -338,7 +350,8 @@ def _refresh(
             run_folder,
         )
         result.changes = changes.lines(protocol.min_cell_count)
-        write_report(inputs, tables, run_folder, protocol, quality, failed, changes)
+        federated = write_federated_tables(inputs, result.bundles, run_folder, protocol)
+        write_report(inputs, tables, run_folder, protocol, quality, failed, changes, federated)
         result.headline = publish_artifacts(tables, protocol, quality)
         timing.rows_in = len(inputs.failures) + len(inputs.jaki_courses)
         timing.rows_out = sum(len(table) for table in dataclasses.astuple(tables))
@@ -387,5 +400,5 @@ def _failure_line(result: RefreshResult) -> str:
         else f"{center} (left out)"
         for center in result.failed_centers
     ]
-    total = len(result.loads)
+    total = len(result.loads) + len(result.bundles)
     return f"{len(parts)} of {total} centers not refreshed: {', '.join(parts)}"

@@ -14,6 +14,7 @@ from jakreg.alerts import add_alerts_command
 from jakreg.config import DIALECTS, Protocol
 from jakreg.diff_cli import add_diff_command
 from jakreg.errors import JakregError
+from jakreg.federated_cli import add_federated_commands
 from jakreg.logs import configure_console
 from jakreg.ops_cli import add_ops_commands
 from jakreg.quality import QualityThresholds
@@ -142,6 +143,7 @@ def _parser() -> argparse.ArgumentParser:
     add_ops_commands(commands)
     add_diff_command(commands)
     add_alerts_command(commands)
+    add_federated_commands(commands)
     return parser
 
 

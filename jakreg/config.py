@@ -38,6 +38,8 @@ ADVANCED_CLASSES = (
     "anti-CD20",
     "other advanced",
 )
+# A center sends its EMR dump, or only the aggregate bundles of docs/federated.md.
+CENTER_KINDS = ("dump", "aggregates")
 CENTER_ID = re.compile(r"^[a-z0-9_]+$")
 
 
@@ -82,13 +84,19 @@ class Protocol:
         if path is None:
             return cls()
         overrides = read_parameter_overrides(path, cls, "protocol parameter")
-        for key in ("failure_reasons", "retention_months"):
-            if isinstance(overrides.get(key), list):
-                overrides[key] = tuple(overrides[key])
         try:
-            return cls(**overrides)
+            return cls.from_dict(overrides)
         except ConfigError as err:
             raise ConfigError(f"{path}: {err}") from err
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Protocol:
+        """The protocol from `as_dict`'s form (lists for the tuple parameters)."""
+        values = dict(values)
+        for key in ("failure_reasons", "retention_months"):
+            if isinstance(values.get(key), list):
+                values[key] = tuple(values[key])
+        return cls(**values)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -116,9 +124,20 @@ class Center:
 
 
 @dataclass(frozen=True)
+class AggregatesCenter:
+    """A federated hospital: it sends aggregate bundles (docs/federated.md), not its dump."""
+
+    id: str
+    landing: Path
+
+
+@dataclass(frozen=True)
 class CentersFile:
+    """The centers that send dumps, and those that send aggregate bundles (`kind: aggregates`)."""
+
     path: Path
     centers: tuple[Center, ...]
+    aggregate_centers: tuple[AggregatesCenter, ...] = ()
 
     def get(self, center_id: str) -> Center:
         for center in self.centers:
@@ -134,12 +153,17 @@ def load_centers(path: Path) -> CentersFile:
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{path}: expected a non-empty list under 'centers'")
     centers: list[Center] = []
+    aggregate_centers: list[AggregatesCenter] = []
     seen: set[str] = set()
     for index, entry in enumerate(entries, start=1):
         where = f"{path}: centers[{index}]"
         if not isinstance(entry, dict):
             raise ConfigError(f"{where}: expected a mapping with id, dialect and landing")
-        missing = {"id", "dialect", "landing"} - entry.keys()
+        kind = entry.get("kind", "dump")
+        if kind not in CENTER_KINDS:
+            raise ConfigError(f"{where}: kind {kind!r} is not one of {', '.join(CENTER_KINDS)}")
+        required = {"id", "landing"} if kind == "aggregates" else {"id", "dialect", "landing"}
+        missing = required - entry.keys()
         if missing:
             raise ConfigError(f"{where}: missing {', '.join(sorted(missing))}")
         center_id = str(entry["id"])
@@ -148,13 +172,20 @@ def load_centers(path: Path) -> CentersFile:
         if center_id in seen:
             raise ConfigError(f"{where}: id {center_id!r} is listed twice")
         seen.add(center_id)
+        if kind == "aggregates":
+            extra = sorted(entry.keys() - {"id", "kind", "landing"})
+            if extra:
+                raise ConfigError(f"{where}: a center of kind aggregates takes no {extra}")
+            landing = (path.parent / str(entry["landing"])).resolve()
+            aggregate_centers.append(AggregatesCenter(center_id, landing))
+            continue
         dialect = str(entry["dialect"])
         if dialect not in DIALECTS:
             raise ConfigError(f"{where}: dialect {dialect!r} is not one of {', '.join(DIALECTS)}")
         landing = (path.parent / str(entry["landing"])).resolve()
-        options = {k: v for k, v in entry.items() if k not in {"id", "dialect", "landing"}}
+        options = {k: v for k, v in entry.items() if k not in {"id", "kind", "dialect", "landing"}}
         centers.append(Center(center_id, dialect, landing, options))
-    return CentersFile(path.resolve(), tuple(centers))
+    return CentersFile(path.resolve(), tuple(centers), tuple(aggregate_centers))
 
 
 _KINDS = {int: "whole number", float: "number", str: "name"}

@@ -22,6 +22,7 @@ from tasks.analysis.descriptive import SECTIONS
 from tasks.analysis.inputs import AnalysisInputs
 from tasks.analysis.retention import POOLED
 from tasks.analysis.tables import SharedTables
+from tasks.federated.pooling import FederatedTables
 from tasks.registry.diff import RegistryDiff
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -47,9 +48,11 @@ def write_report(
     quality: QualityStatus,
     failed_centers: list[str],
     changes: RegistryDiff | None = None,
+    federated: FederatedTables | None = None,
 ) -> Path:
-    """Renders `report.html` into `run_folder` and returns its path."""
-    html = render_report(inputs, tables, protocol, quality, failed_centers, changes)
+    """Renders `report.html` into `run_folder` and returns its path; `federated` adds the
+    estimates pooled over every center, federated ones included."""
+    html = render_report(inputs, tables, protocol, quality, failed_centers, changes, federated)
     path = run_folder / "report.html"
     path.write_text(html, encoding="utf-8")
     return path
@@ -62,6 +65,7 @@ def render_report(
     quality: QualityStatus,
     failed_centers: list[str],
     changes: RegistryDiff | None = None,
+    federated: FederatedTables | None = None,
 ) -> str:
     """The page as a string (see `write_report`); `changes`, when given, is shown in a section
     of its own (templates/_changes.html.j2)."""
@@ -113,6 +117,7 @@ def render_report(
         retention=_retention_sections(tables.retention, protocol),
         logrank=tables.logrank.to_dicts(),
         cox=tables.cox.to_dicts(),
+        federated=federated,
     )
 
 

@@ -95,14 +95,15 @@ def small_estimates(frames: dict[str, pl.DataFrame], protocol: Protocol) -> set:
         return value is not None and 1 <= value < protocol.min_cell_count
 
     retention, descriptive = cells[RETENTION], cells[DESCRIPTIVE]
+    # A bundle (docs/federated.md) shares some of the tables only.
     return {
         retention.cell(key, f"m{m}")
-        for key, row in retention.rows(frames[RETENTION])
+        for key, row in retention.rows(frames.get(RETENTION, pl.DataFrame()))
         for m in protocol.retention_months
         if small(row[f"m{m}_at_risk"]) or small(row[f"m{m}_events"])
     } | {
         descriptive.cell(key, "percent")
-        for key, row in descriptive.rows(frames[DESCRIPTIVE])
+        for key, row in descriptive.rows(frames.get(DESCRIPTIVE, pl.DataFrame()))
         if small(row["n"]) or small(row["of"])
     }
 

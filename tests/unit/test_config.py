@@ -28,12 +28,30 @@ def test_landing_paths_are_relative_to_the_centers_file(tmp_path: Path) -> None:
         ("{id: Valencia, dialect: registry_csv, landing: x}", r"must match \[a-z0-9_\]\+"),
         ("{id: valencia, dialect: excel, landing: x}", "dialect 'excel' is not one of"),
         ("{id: valencia, dialect: registry_csv}", "missing landing"),
+        ("{id: valencia, kind: rows, landing: x}", "kind 'rows' is not one of dump, aggregates"),
+        ("{id: valencia, kind: aggregates}", "missing landing"),
+        (
+            "{id: valencia, kind: aggregates, landing: x, dialect: registry_csv}",
+            r"a center of kind aggregates takes no \['dialect'\]",
+        ),
     ],
 )
 def test_a_bad_center_entry_is_named(tmp_path: Path, entry: str, message: str) -> None:
     path = _centers(tmp_path, f"centers:\n  - {entry}\n")
     with pytest.raises(ConfigError, match=message):
         load_centers(path)
+
+
+def test_a_center_of_kind_aggregates_is_listed_apart_from_the_dump_centers(tmp_path: Path) -> None:
+    path = _centers(
+        tmp_path,
+        "centers:\n  - {id: valencia, dialect: registry_csv, landing: a}\n"
+        "  - {id: madrid, kind: aggregates, landing: bundles/madrid}\n",
+    )
+    centers = load_centers(path)
+    assert [c.id for c in centers.centers] == ["valencia"]
+    [federated] = centers.aggregate_centers
+    assert (federated.id, federated.landing) == ("madrid", (tmp_path / "bundles/madrid").resolve())
 
 
 def test_a_center_listed_twice_is_an_error(tmp_path: Path) -> None:
