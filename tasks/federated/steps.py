@@ -8,7 +8,6 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from jakreg.config import AggregatesCenter, Protocol
-from jakreg.time_limits import ANALYSIS_SECONDS, BOOKKEEPING_SECONDS
 from tasks.analysis.disclosure import write_shared_csv
 from tasks.analysis.inputs import AnalysisInputs
 from tasks.federated.bundle import MANIFEST, file_digest
@@ -23,7 +22,7 @@ FEDERATED_FILES = {
 }
 
 
-@task(name="check-bundles", cache_policy=NO_CACHE, timeout_seconds=BOOKKEEPING_SECONDS)
+@task(name="check-bundles", cache_policy=NO_CACHE)
 def check_bundles(
     centers: tuple[AggregatesCenter, ...], work_dir: Path, protocol: Protocol
 ) -> list[BundleDecision]:
@@ -49,7 +48,7 @@ def with_bundles(digest: str, centers: tuple[AggregatesCenter, ...]) -> str:
     return json_digest({"registry": digest, "bundles": newest})
 
 
-@task(name="pool-federated", cache_policy=NO_CACHE, timeout_seconds=ANALYSIS_SECONDS)
+@task(name="pool-federated", cache_policy=NO_CACHE)
 def write_federated_tables(
     inputs: AnalysisInputs, decisions: list[BundleDecision], run_folder: Path, protocol: Protocol
 ) -> FederatedTables | None:
