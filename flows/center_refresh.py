@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextvars import ContextVar, copy_context
 from dataclasses import dataclass
 from typing import Any
@@ -30,9 +30,11 @@ from prefect.futures import PrefectFuture
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import TaskRunner
 
+from flows.progress import StageProgress
 from flows.run_policy import with_policy
 from jakreg.config import Center
 from jakreg.layout import RegistryLayout
+from jakreg.logs import NOT_ON_CONSOLE
 from jakreg.quality import QualityThresholds
 from jakreg.settings import DuckDBSettings
 from tasks.extract.incremental import CenterLoad, load_center
@@ -53,6 +55,15 @@ class NextStep:
 class CenterOutcome:
     load: CenterLoad
     decision: CenterDecision | None  # None when nothing was new: the published decision stands
+
+
+def _load_line(load: CenterLoad) -> str:
+    if load.staged is None:
+        return "not loaded (reason at the end of the run)"
+    rows = load.staged.total_rows_read
+    return (
+        f"extract {load.staged.extract_date} {load.status} in {load.seconds:.1f} s, {rows:,} rows"
+    )
 
 
 class RunStoppedError(RuntimeError):
@@ -83,9 +94,14 @@ class Checkpoint:
         """Hands over a center's load, or why there is none (the first report counts)."""
         self._settle(self._loads[center_id], load)
 
-    def loads(self) -> list[CenterLoad]:
-        """Every center's load, once all are in; raises a center's error (e.g. an OSError that
-        outlasted the retries), as the run cannot go on without it."""
+    def loads(self, progress: StageProgress | None = None) -> list[CenterLoad]:
+        """Every center's load, once all are in, each reported to `progress` as it comes in;
+        raises a center's error (e.g. an OSError that outlasted the retries), as the run cannot
+        go on without it."""
+        for future in as_completed(self._loads.values()):
+            load = future.result()
+            if progress:
+                progress.done(f"center {load.center_id}", _load_line(load))
         return [future.result() for future in self._loads.values()]
 
     def proceed(self, step: NextStep | BaseException) -> None:
@@ -168,7 +184,10 @@ def refresh_center(
     checkpoint.wait_until_all_begun()
     try:
         load = with_policy(load_center).submit(center, layout, settings, thresholds)
-        load = load.result()
+        # A data error fails the task (red in the center's graph) with its load as the result.
+        load = load.result(raise_on_failure=False)
+        if isinstance(load, BaseException):
+            raise load
     except BaseException as err:
         checkpoint.loaded(center.id, err)
         raise
@@ -183,7 +202,8 @@ def refresh_center(
         problem = decision.problem
         logger = get_run_logger()
         if problem:
-            logger.error("center %s quarantined: %s", center.id, problem)
+            # In the run's log once; the terminal prints it once, at the end (jakreg/logs.py).
+            logger.error("center %s quarantined: %s", center.id, problem, extra=NOT_ON_CONSOLE)
         for finding in decision.warnings:
             logger.warning("center %s: %s", center.id, finding.describe())
     if problem:
@@ -244,17 +264,22 @@ class CenterSubflows:
         self.checkpoint.proceed(RunStoppedError("the run stopped before the quality gate"))
         self._pool.shutdown(wait=True)
 
-    def loads(self) -> list[CenterLoad]:
+    def loads(self, progress: StageProgress | None = None) -> list[CenterLoad]:
         """Every center's load, in the centers' order, once all are in."""
-        return self.checkpoint.loads()
+        return self.checkpoint.loads(progress)
 
-    def outcomes(self, step: NextStep) -> list[CenterOutcome]:
-        """Tells every loaded center the run's next step; the outcomes, in the centers' order."""
+    def outcomes(
+        self, step: NextStep, progress: StageProgress | None = None
+    ) -> list[CenterOutcome]:
+        """Tells every loaded center the run's next step; the outcomes, in the centers' order,
+        each reported to `progress` as its subflow ends."""
         self.checkpoint.proceed(step)
-        outcomes = []
-        for future in self._states:
-            outcome = future.result().result(raise_on_failure=False)
+        for future in as_completed(self._states):
+            state = future.result()
+            outcome = state.result(raise_on_failure=False)
             if isinstance(outcome, BaseException):
                 raise outcome
-            outcomes.append(outcome)
-        return outcomes
+            if progress:
+                verdict = outcome.decision.status if outcome.decision else "unchanged"
+                progress.done(f"center {outcome.load.center_id}", verdict)
+        return [future.result().result(raise_on_failure=False) for future in self._states]

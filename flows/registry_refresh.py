@@ -6,7 +6,10 @@ again. A center whose newest extract cannot be staged, or fails an error-level e
 quality gate, is reported and quarantined: its last accepted extract is used instead, or it is
 left out when it has none; the others go on. The registry is published only when its marts pass
 the gate. The run ends Completed when every center's newest extract is in the registry, and
-Failed, naming the centers, when any is not, after the registry has been built from the others.
+Completed named `Partial` (tagged `partial`), naming the centers, when the registry was published
+without some of them; it ends Failed when nothing was published (no center could be loaded, the
+registry failed its gate: a data error, reported in one line without a traceback). Runs are named
+by their local start time (`night 2026-11-30 02:00 CET`).
 
 A run whose inputs (extracts, configuration, key, code) are those of the published registry, whose
 outputs `out/latest` shows, stops after loading: it would rebuild the same registry. It reports
@@ -18,14 +21,17 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_client, get_run_logger
 from prefect.runtime import flow_run
-from prefect.states import Failed, State
+from prefect.states import Completed, Failed, State
+from prefect.utilities.urls import url_for
 
 from flows.center_refresh import CenterSubflows, NextStep
+from flows.progress import StageProgress
 from flows.run_policy import with_policy
 from jakreg.config import Protocol, load_centers
 from jakreg.errors import ConfigError, JakregError
@@ -34,15 +40,19 @@ from jakreg.layout import RegistryLayout
 from jakreg.quality import QualityThresholds
 from jakreg.settings import DuckDBSettings
 from jakreg.stage_timings import StageTimings
+from jakreg.time_limits import NIGHT_SECONDS
 from tasks.analysis.artifacts import publish_artifacts
 from tasks.analysis.report import write_report
 from tasks.analysis.run_folder import create_run_folder, latest_run_folder
 from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
 from tasks.extract.incremental import CenterLoad, record_loads
 from tasks.extract.pseudonym import pseudonym_key
-from tasks.quality.quarantine import QualityGate, RegistryGateError
+from tasks.federated.landing import BundleDecision
+from tasks.federated.steps import check_bundles, with_bundles, write_federated_tables
+from tasks.quality.quarantine import QualityGate, RegistryGateError, finding_keys
 from tasks.registry.build import build_registry, publish_registry
 from tasks.registry.build_center import build_center
+from tasks.registry.changes import record_changes
 from tasks.registry.inputs import PublishedRun, inputs_digest, key_id, read_published_run
 from tasks.registry.lock import registry_lock
 from tasks.registry.publish import (
@@ -74,6 +84,12 @@ class RefreshResult:
     in_registry: dict[str, str] = field(default_factory=dict)
     # True when the inputs were the published run's, so nothing was built or published.
     nothing_new: bool = False
+    # The headline retention figures in markdown, for the run summary.
+    headline: str | None = None
+    # What changed since the registry published before, one line each (tasks/registry/diff.py).
+    changes: list[str] = field(default_factory=list)
+    # The federated centers' bundles (docs/federated.md).
+    bundles: list[BundleDecision] = field(default_factory=list)
 
     def center_summary(self) -> dict[str, dict[str, Any]]:
         """Per center: what the run did with its newest extract and what the registry holds."""
@@ -88,6 +104,7 @@ class RefreshResult:
                 "rows_rejected": sum(load.staged.rows_rejected.values()) if load.staged else None,
                 "rows_rejected_by_rule": load.staged.rejected if load.staged else None,
                 "unmapped_rows": load.staged.unmapped_rows if load.staged else None,
+                "mapping_routes": load.staged.mapping_routes if load.staged else {},
                 "error": self.failed_centers.get(load.center_id),
             }
             for load in self.loads
@@ -98,19 +115,16 @@ class NoCenterStagedError(JakregError):
     exit_code = 3
 
 
-class CentersNotRefreshedError(JakregError):
-    """The registry was built and published, but some centers' newest extracts are not in it.
-
-    Raised by a direct call of the flow; `result` holds what the run did."""
-
-    exit_code = 4
-
-    def __init__(self, message: str, result: RefreshResult) -> None:
-        super().__init__(message)
-        self.result = result
+PARTIAL = "Partial"  # the state name of a night that published without some centers
+PARTIAL_TAG = "partial"
 
 
-@flow(name="registry-refresh")
+def night_name() -> str:
+    """The run's name: its local start time, `night 2026-11-30 02:00 CET`."""
+    return f"night {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"
+
+
+@flow(name="registry-refresh", flow_run_name=night_name, timeout_seconds=NIGHT_SECONDS)
 def registry_refresh(
     centers_file: Path,
     database: Path,
@@ -130,7 +144,45 @@ def registry_refresh(
     the `keep_versions` versions published before this one are kept for `jakreg rollback`.
     `rebuild` builds and publishes even when nothing changed since the published run.
     `rotate_key` lets the run re-key the registry with a pseudonymisation key other than the
-    published registry's (docs/operations.md, "Changing the pseudonymisation key")."""
+    published registry's (docs/operations.md, "Changing the pseudonymisation key").
+
+    Ends Completed, or Completed named `Partial` when some centers are not in the registry (the
+    result's `failed_centers` names them), or Failed with a data error's one line."""
+    logger = get_run_logger()
+    logger.info(
+        "%s started; in the Prefect UI: %s", flow_run.name, url_for("flow-run", flow_run.id)
+    )
+    try:
+        return _night(
+            centers_file,
+            database,
+            out_dir,
+            protocol_file,
+            work_dir,
+            quality_file,
+            keep_versions,
+            lock_wait_seconds,
+            rebuild,
+            rotate_key,
+        )
+    except JakregError as err:
+        # Expected: the state's message is the whole story, a traceback would add nothing.
+        return Failed(message=str(err), data=err)
+
+
+def _night(
+    centers_file: Path,
+    database: Path,
+    out_dir: Path,
+    protocol_file: Path | None,
+    work_dir: Path | None,
+    quality_file: Path | None,
+    keep_versions: int,
+    lock_wait_seconds: float,
+    rebuild: bool,
+    rotate_key: bool,
+) -> State:
+    """The run under the registry lock, recorded in the run log, summarised in one artifact."""
     key = pseudonym_key()  # fail before any work when the secret is missing or weak
     if keep_versions < 1:
         raise ConfigError(
@@ -156,19 +208,38 @@ def registry_refresh(
                 rebuild,
                 rotate_key,
             )
-        except Exception as err:
+        except BaseException as err:  # a timeout too: the log must not show a run in progress
             record_end(layout.run_log, run_id, "Failed", f"{type(err).__name__}: {err}")
             raise
         line = _failure_line(result) if result.failed_centers else None
-        state = "Failed" if line else "Completed"
+        state = PARTIAL if line else "Completed"
         centers = result.center_summary()
-        record_end(layout.run_log, run_id, state, line, result.version, centers)
+        stages = {stage.stage: round(stage.seconds, 1) for stage in result.timings.stages}
+        record_end(layout.run_log, run_id, state, line, result.version, centers, stages)
+        links = {}
+        if result.run_folder:
+            links = {"report": result.run_folder / "report.html", "Data Docs": result.data_docs}
         publish_run_summary(
-            layout.database, state, line, result.version, centers, protocol.min_cell_count
+            layout.database,
+            state,
+            line,
+            result.version,
+            centers,
+            protocol.min_cell_count,
+            result.timings.stages,
+            links,
+            result.headline,
         )
     if line:
-        return Failed(message=line, data=CentersNotRefreshedError(line, result))
-    return result
+        _tag_run(PARTIAL_TAG)
+        return Completed(name=PARTIAL, message=line, data=result)
+    return Completed(message=f"registry version {result.version} published", data=result)
+
+
+def _tag_run(tag: str) -> None:
+    """Adds `tag` to this run, so the runs list can be filtered by outcome."""
+    with get_client(sync_client=True) as client:
+        client.update_flow_run(flow_run.id, tags=[*flow_run.tags, tag])
 
 
 def _refresh(
@@ -196,11 +267,13 @@ def _refresh(
     for label, problem in centers.unnamed.items():
         logger.error("%s: not read: %s", label, problem)
         result.failed_centers[label] = problem
+    result.timings.report = logger.info
     clear_leftovers(layout, out_dir)
+    total = len(centers.centers)
 
     with CenterSubflows(centers.centers, layout, settings, thresholds) as subflows:
         with result.timings.measure("stage-centers") as timing:
-            result.loads = subflows.loads()
+            result.loads = subflows.loads(StageProgress("stage-centers", total, "centers"))
             record_loads(layout.manifest, result.loads, run_id)
             staged = [c.staged for c in result.loads if c.staged is not None]
             for center in result.loads:
@@ -211,11 +284,14 @@ def _refresh(
             timing.rows_in = sum(extract.total_rows_read for extract in staged)
             timing.rows_out = sum(extract.total_rows_staged for extract in staged)
 
+        result.bundles = check_bundles(centers.aggregate_centers, layout.work_dir, protocol)
         newest = [
             (center, load.fingerprint.digest if load.fingerprint else None)
             for center, load in zip(centers.centers, result.loads, strict=True)
         ]
-        digest = inputs_digest(newest, protocol, thresholds, key)
+        digest = with_bundles(
+            inputs_digest(newest, protocol, thresholds, key), centers.aggregate_centers
+        )
         if not rebuild and published and published.inputs_digest == digest:
             outputs = latest_run_folder(out_dir, published.run_id)
             if outputs:
@@ -226,13 +302,18 @@ def _refresh(
         gate = QualityGate.start(layout.work_dir, run_folder / "data_docs", thresholds, run_id)
         with result.timings.measure("quality-gate"):
             accepted = []
-            for outcome in subflows.outcomes(NextStep(gate=gate)):
+            progress = StageProgress("quality-gate", total, "centers")
+            for outcome in subflows.outcomes(NextStep(gate=gate), progress):
                 decision = outcome.decision
                 result.quality[decision.center_id] = decision.status
                 if decision.accepted:
                     accepted.append(decision.accepted)
                 if decision.problem:
                     result.failed_centers[decision.center_id] = decision.problem
+            for bundle in result.bundles:
+                result.quality[bundle.center_id] = bundle.status
+                if bundle.problem:
+                    result.failed_centers[bundle.center_id] = bundle.problem
         if not accepted:
             gate.publish_report(run_folder, out_dir / run_folder.name)
             kept = keep_outputs(run_folder, out_dir)
@@ -243,11 +324,13 @@ def _refresh(
 
     with result.timings.measure("build-registry") as timing:
         in_registry = {extract.center_id: extract.extract_date for extract in accepted}
+        in_registry |= {b.center_id: b.pooled for b in result.bundles if b.pooled}
         decisions = {
             center_id: {
                 "quality": quality,
                 "problem": result.failed_centers.get(center_id),
                 "in_registry": in_registry.get(center_id),
+                "findings": finding_keys(gate.verdicts.get(center_id)),
             }
             for center_id, quality in result.quality.items()
         }
@@ -279,8 +362,18 @@ def _refresh(
         tables = write_analysis_tables(inputs, run_folder, protocol)
         quality = gate.status(run_folder)
         failed = sorted(result.failed_centers)
-        report = write_report(inputs, tables, run_folder, protocol, quality, failed)
-        publish_artifacts(tables, report, protocol, quality)
+        previous = published_version(layout)
+        changes = record_changes(
+            layout.database if layout.database.exists() else None,
+            previous.name if previous else None,
+            build.building,
+            protocol,
+            run_folder,
+        )
+        result.changes = changes.lines(protocol.min_cell_count)
+        federated = write_federated_tables(inputs, result.bundles, run_folder, protocol)
+        write_report(inputs, tables, run_folder, protocol, quality, failed, changes, federated)
+        result.headline = publish_artifacts(tables, protocol, quality)
         timing.rows_in = len(inputs.failures) + len(inputs.jaki_courses)
         timing.rows_out = sum(len(table) for table in dataclasses.astuple(tables))
     with result.timings.measure("publish"):
@@ -289,12 +382,7 @@ def _refresh(
         result.data_docs = result.run_folder / result.data_docs.relative_to(run_folder)
         result.version = version.name
         result.in_registry = in_registry
-    logger.info(
-        "registry version %s published at %s; marts %s",
-        version.name,
-        layout.database,
-        result.mart_rows,
-    )
+    logger.info("registry version %s published at %s", version.name, layout.database)
     return result
 
 
@@ -333,6 +421,6 @@ def _failure_line(result: RefreshResult) -> str:
         else f"{center} (left out)"
         for center in result.failed_centers
     ]
-    loaded = {load.center_id for load in result.loads}
-    total = len(loaded) + sum(1 for center in result.failed_centers if center not in loaded)
+    named = {load.center_id for load in result.loads} | {b.center_id for b in result.bundles}
+    total = len(named) + sum(1 for center in result.failed_centers if center not in named)
     return f"{len(parts)} of {total} centers not refreshed: {', '.join(parts)}"

@@ -1,9 +1,9 @@
-"""How the nightly flow treats failure: which errors are retried, after how long, and time limits.
+"""How the nightly flow treats failure: which errors are retried, and after how long.
 
 Transient I/O errors (an NFS hiccup, a share remounting: `OSError`) are retried with exponential
 back-off. Data errors (`JakregError`, e.g. a malformed dump) are reported, not repeated: the same
-bytes would fail the same way. Every task has a timeout (jakreg/time_limits.py), so a hung share
-cannot hold the registry lock all night.
+bytes would fail the same way. The night as a whole has a time limit (jakreg/time_limits.py), so a
+hung share cannot hold the registry lock all night.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def is_transient_io_error(task: Task[Any, Any], task_run: TaskRun, state: State[
 
 
 def with_policy(task: Task[Any, Any]) -> Task[Any, Any]:
-    """`task` with the run's retry policy; its time limit is on its decorator."""
+    """`task` with the run's retry policy."""
     return task.with_options(
         retries=TRANSIENT_RETRIES,
         retry_delay_seconds=exponential_backoff(BACKOFF_FACTOR_SECONDS),

@@ -10,8 +10,12 @@ import logging
 import sys
 from pathlib import Path
 
+from jakreg.alerts import add_alerts_command
 from jakreg.config import DIALECTS, Protocol
+from jakreg.diff_cli import add_diff_command
 from jakreg.errors import JakregError
+from jakreg.federated_cli import add_federated_commands
+from jakreg.logs import configure_console
 from jakreg.ops_cli import add_ops_commands
 from jakreg.quality import QualityThresholds
 from jakreg.settings import TASK_RUNNERS, DuckDBSettings, RunnerSettings
@@ -23,12 +27,14 @@ EXIT_PARTIAL = 4
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    console = configure_console()
     try:
         return args.command(args)
     except JakregError as err:
         print(f"jakreg: {err}", file=sys.stderr)
         return err.exit_code
+    finally:
+        logging.getLogger().removeHandler(console)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -141,6 +147,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.set_defaults(command=_validate)
     add_ops_commands(commands)
+    add_diff_command(commands)
+    add_alerts_command(commands)
+    add_federated_commands(commands)
     return parser
 
 
@@ -173,45 +182,35 @@ def _run(args: argparse.Namespace) -> int:
     # A bad protocol file stops here, before a flow run starts; the flow loads it again.
     Protocol.load(args.protocol)
     QualityThresholds.load(args.quality)
-    from flows.registry_refresh import CentersNotRefreshedError
     from flows.task_runners import configured_registry_refresh
+    from jakreg.night_summary import night_lines, problem_lines
     from jakreg.prefect_server import prefect_api
 
     runner = RunnerSettings.from_environment(args.task_runner, args.dask_address)
     registry_refresh = configured_registry_refresh(runner, DuckDBSettings.from_environment())
-    try:
-        with prefect_api():
-            result = registry_refresh(
-                args.centers,
-                args.db,
-                args.out,
-                args.protocol,
-                quality_file=args.quality,
-                keep_versions=args.keep_versions,
-                lock_wait_seconds=args.wait,
-                rebuild=args.rebuild,
-                rotate_key=args.rotate_key,
-            )
-    except CentersNotRefreshedError as err:
-        result = err.result
-    summary_path = result.run_folder / "retention_summary.csv"
-    if result.nothing_new:
-        print("nothing new since the published run: the registry and outputs below stand")
-    print(f"registry: {result.database}")
-    print(f"outputs: {result.run_folder} (also {Path(args.out) / 'latest'})")
-    print(f"report: {result.run_folder / 'report.html'}")
-    print(f"data quality: {result.data_docs}")
-    for table, rows in sorted(result.mart_rows.items()):
-        print(f"  {table}: {rows} rows")
-    _print_headline(summary_path)
-    for center, reason in result.failed_centers.items():
-        print(f"center {center} FAILED: {reason}", file=sys.stderr)
+    with prefect_api():
+        state = registry_refresh(
+            args.centers,
+            args.db,
+            args.out,
+            args.protocol,
+            quality_file=args.quality,
+            keep_versions=args.keep_versions,
+            lock_wait_seconds=args.wait,
+            rebuild=args.rebuild,
+            rotate_key=args.rotate_key,
+            return_state=True,
+        )
+        result = state.result()  # a night that published nothing raises its error's one line
+    print("\n".join(night_lines(result, args.out)))
+    for line in problem_lines(result.failed_centers):
+        print(f"NOT REFRESHED: {line}", file=sys.stderr)
     return EXIT_PARTIAL if result.failed_centers else 0
 
 
 def _validate(args: argparse.Namespace) -> int:
     from tasks.quality.check_landing import check_landing
-    from tasks.quality.report import rejected_table, text_table
+    from tasks.quality.report import rejected_table, text_table, what_to_do
 
     thresholds = QualityThresholds.load(args.quality)
     check = check_landing(args.centers, args.out, args.center, args.work, thresholds)
@@ -219,21 +218,9 @@ def _validate(args: argparse.Namespace) -> int:
     print(f"Data Docs: {check.data_docs}")
     if args.rejected:
         print(rejected_table(check.rejected))
+    print(what_to_do(check.verdicts))
     failed = [c for c, v in check.verdicts.items() if isinstance(v, str) or v.failed]
     return EXIT_DATA_ERROR if failed else 0
-
-
-def _print_headline(summary_path: Path) -> None:
-    """Pooled 9-month retention by strategy, as a short table on the terminal."""
-    import polars as pl
-
-    summary = pl.read_csv(summary_path, infer_schema_length=0)
-    pooled = summary.filter(
-        (pl.col("scope") == "pooled") & pl.col("group_by").is_in(["overall", "strategy"])
-    ).select("group", "n", "events", "m9_at_risk", "m9_retention", "m9_ci95_low", "m9_ci95_high")
-    print("\nRetention of the next treatment at 9 months (pooled, Kaplan–Meier, 95% CI):")
-    with pl.Config(tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):
-        print(pooled)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,8 @@ ADVANCED_CLASSES = (
     "anti-CD20",
     "other advanced",
 )
+# A center sends its EMR dump, or only the aggregate bundles of docs/federated.md.
+CENTER_KINDS = ("dump", "aggregates")
 
 
 @dataclass(frozen=True)
@@ -86,13 +88,19 @@ class Protocol:
         if path is None:
             return cls()
         overrides = read_parameter_overrides(path, cls, "protocol parameter")
-        for key in ("failure_reasons", "retention_months"):
-            if isinstance(overrides.get(key), list):
-                overrides[key] = tuple(overrides[key])
         try:
-            return cls(**overrides)
+            return cls.from_dict(overrides)
         except ConfigError as err:
             raise ConfigError(f"{path}: {err}") from err
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Protocol:
+        """The protocol from `as_dict`'s form (lists for the tuple parameters)."""
+        values = dict(values)
+        for key in ("failure_reasons", "retention_months"):
+            if isinstance(values.get(key), list):
+                values[key] = tuple(values[key])
+        return cls(**values)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -124,12 +132,22 @@ class Center:
 
 
 @dataclass(frozen=True)
+class AggregatesCenter:
+    """A federated hospital: it sends aggregate bundles (docs/federated.md), not its dump."""
+
+    id: str
+    landing: Path
+
+
+@dataclass(frozen=True)
 class CentersFile:
-    """The centers of `centers.yaml`; `unnamed` holds entries without a usable id, by position
-    (`centers[3]`), with what is wrong with each."""
+    """The centers that send dumps, those that send aggregate bundles (`kind: aggregates`), and
+    in `unnamed` the entries without a usable id, by position (`centers[3]`), with what is wrong
+    with each."""
 
     path: Path
     centers: tuple[Center, ...]
+    aggregate_centers: tuple[AggregatesCenter, ...] = ()
     unnamed: dict[str, str] = field(default_factory=dict)
 
     def get(self, center_id: str) -> Center:
@@ -150,6 +168,7 @@ def load_centers(path: Path) -> CentersFile:
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{path}: expected a non-empty list under 'centers'")
     centers: dict[str, Center] = {}
+    aggregate_centers: list[AggregatesCenter] = []
     unnamed: dict[str, str] = {}
     for index, entry in enumerate(entries, start=1):
         label = f"centers[{index}]"
@@ -157,20 +176,37 @@ def load_centers(path: Path) -> CentersFile:
             unnamed[label] = f"{path}: {label}: expected a mapping with id, dialect and landing"
             continue
         id_problem = center_id_problem(entry.get("id"))
-        if id_problem or entry["id"] in centers:
+        seen = centers.keys() | {c.id for c in aggregate_centers}
+        if id_problem or entry["id"] in seen:
             problem = id_problem or f"id {entry['id']!r} is listed twice"
             unnamed[label] = f"{path}: {label}: {problem}"
             continue
+        if entry.get("kind") == "aggregates":
+            aggregate_centers.append(_aggregates_center(path, label, entry))
+            continue
         problems = center_entry_problems(entry, DIALECTS)
+        if entry.get("kind", "dump") not in CENTER_KINDS:
+            problems.append(f"kind {entry['kind']!r} is not one of {', '.join(CENTER_KINDS)}")
         landing = entry.get("landing")
         landing = (path.parent / landing).resolve() if isinstance(landing, str) else path.parent
-        options = {k: v for k, v in entry.items() if k not in REQUIRED_KEYS}
+        options = {k: v for k, v in entry.items() if k not in (*REQUIRED_KEYS, "kind")}
         error = f"{path}: center {entry['id']}: {'; '.join(problems)}" if problems else None
         dialect = str(entry.get("dialect"))
         centers[entry["id"]] = Center(entry["id"], dialect, landing, options, error)
-    if not centers:
+    if not centers and not aggregate_centers:
         raise ConfigError(f"{path}: no entry has a usable id: {'; '.join(unnamed.values())}")
-    return CentersFile(path.resolve(), _one_center_per_landing(path, centers), unnamed)
+    checked = _one_center_per_landing(path, centers)
+    return CentersFile(path.resolve(), checked, tuple(aggregate_centers), unnamed)
+
+
+def _aggregates_center(path: Path, label: str, entry: dict[str, Any]) -> AggregatesCenter:
+    """A federated hospital's entry: its id and landing folder only."""
+    extra = sorted(entry.keys() - {"id", "kind", "landing"})
+    if extra:
+        raise ConfigError(f"{path}: {label}: a center of kind aggregates takes no {extra}")
+    if not isinstance(entry.get("landing"), str):
+        raise ConfigError(f"{path}: {label}: missing landing")
+    return AggregatesCenter(entry["id"], (path.parent / entry["landing"]).resolve())
 
 
 def _one_center_per_landing(path: Path, centers: dict[str, Center]) -> tuple[Center, ...]:

@@ -104,11 +104,11 @@ def center_entry_problems(entry: dict[str, Any], dialects: tuple[str, ...]) -> l
         problems.append("landing must be a folder path")
     options = CSV_OPTIONS if dialect != "fhir_ndjson" else ()
     for key in entry:
-        if key not in REQUIRED_KEYS and key not in options:
+        if key not in (*REQUIRED_KEYS, "kind") and key not in options:
             if key in CSV_OPTIONS:
                 problems.append(f"option {key!r} applies to delimited dialects only")
             else:
-                problems.append(unknown_key(key, (*REQUIRED_KEYS, *options)))
+                problems.append(unknown_key(key, (*REQUIRED_KEYS, "kind", *options)))
     checks = {
         "encoding": encoding_problem,
         "delimiter": delimiter_problem,

@@ -1,7 +1,9 @@
 """The OMOP CDM v5.4 tables jakreg reads, with every column in the specification's order.
 
 The omop_csv reader accepts any subset that includes the columns it needs; the simulator writes
-them all, as a CDM export does.
+them all, as a CDM export does. CDM 5.3 tables hold the same columns for what jakreg reads
+(5.3's cdm_source lacks cdm_version_concept_id, which jakreg does not read). The last three are
+vocabulary tables: a CDM carries them, and drugs and diagnoses are mapped through them.
 """
 
 from __future__ import annotations
@@ -99,4 +101,31 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "cdm_version_concept_id",
         "vocabulary_version",
     ),
+    "concept": (
+        "concept_id",
+        "concept_name",
+        "domain_id",
+        "vocabulary_id",
+        "concept_class_id",
+        "standard_concept",
+        "concept_code",
+        "valid_start_date",
+        "valid_end_date",
+        "invalid_reason",
+    ),
+    "concept_ancestor": (
+        "ancestor_concept_id",
+        "descendant_concept_id",
+        "min_levels_of_separation",
+        "max_levels_of_separation",
+    ),
+    "concept_relationship": (
+        "concept_id_1",
+        "concept_id_2",
+        "relationship_id",
+        "valid_start_date",
+        "valid_end_date",
+        "invalid_reason",
+    ),
 }
+VOCABULARY_TABLES = ("concept", "concept_ancestor", "concept_relationship")

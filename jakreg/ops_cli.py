@@ -108,8 +108,12 @@ def _status(args: argparse.Namespace) -> int:
         if run.ended is None:
             outcome = "did not finish (killed, or running now if the lock is held)"
         else:
-            outcome = run.state + (f": {run.message}" if run.message else "")
+            outcome = f"{run.state} after {run.seconds} s" + (
+                f": {run.message}" if run.message else ""
+            )
         print(f"  {run.started}  run {run.run_id}  {outcome}")
+        if run.stages:
+            print("      " + ", ".join(f"{s} {sec:.1f} s" for s, sec in run.stages.items()))
 
     # The centers as the run that built the published registry saw them: after a rollback, that
     # is an earlier run than the last one.
@@ -132,4 +136,12 @@ def _freshness(info: dict[str, Any], today: date) -> str:
         age = (today - date.fromisoformat(held)).days
         registry = f"extract {held} in the registry ({age} days old)"
     newest = info.get("extract_date") or "none found"
-    return f"{registry}; newest extract {newest}: {info['load']}, quality {info.get('quality')}"
+    took = f" in {info['seconds']:.1f} s" if info.get("seconds") is not None else ""
+    from tasks.extract.manifest import FAILED
+
+    if info["load"] == FAILED:
+        # Never validated: its files could not be read, whatever the gate would have said.
+        return f"{registry}; newest extract {newest}: could not be read{took}, not validated"
+    return (
+        f"{registry}; newest extract {newest}: {info['load']}{took}, quality {info.get('quality')}"
+    )

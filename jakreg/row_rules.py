@@ -160,11 +160,13 @@ ROW_RULES: tuple[RowRule, ...] = (
     RowRule(
         "before_study_window",
         PRESCRIPTIONS,
-        "start or end before the earliest treatment date",
+        "are of a drug in the vocabulary and start or end before the earliest treatment date",
         "correct the date in the EMR (a year such as 1900 is a placeholder)",
         error_share=0.01,
-        condition="row.start_date < $earliest_treatment_date"
-        " or row.end_date < $earliest_treatment_date",
+        # Only drugs the registry reads: a CDM's decades of other medication (Eunomia's history
+        # goes back to 1908) say nothing about the study drugs' dates.
+        condition="row.ingredient is not null and (row.start_date < $earliest_treatment_date"
+        " or row.end_date < $earliest_treatment_date)",
         detail="'start ' || row.start_date || ', end ' || coalesce(row.end_date::varchar, 'empty')",
     ),
     RowRule(

@@ -32,6 +32,8 @@ class Ingredient:
     atc_code: str
     atc_code_previous: str
     eu_approval_date: date
+    # The OMOP standard concept of the ingredient (RxNorm), or None where none is verified yet.
+    rxnorm_concept_id: int | None
 
 
 def version() -> str:
@@ -48,6 +50,7 @@ def ingredients() -> dict[str, Ingredient]:
                 row["atc_code"],
                 row["atc_code_previous"],
                 date.fromisoformat(row["eu_approval_date"]),
+                int(row["rxnorm_concept_id"]) if row["rxnorm_concept_id"] else None,
             )
             for row in csv.DictReader(handle)
         }
@@ -61,3 +64,28 @@ def drug_terms() -> dict[str, list[tuple[str, str]]]:
         for row in csv.DictReader(handle):
             terms.setdefault(row["ingredient"], []).append((row["term"], row["term_type"]))
     return terms
+
+
+@cache
+def indication_concepts() -> dict[str, list[int]]:
+    """indication -> its SNOMED concept ids (vocabulary/condition_concepts.csv), in file order."""
+    concepts: dict[str, list[int]] = {}
+    with (VOCABULARY_DIR / "condition_concepts.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            concepts.setdefault(row["indication"], []).append(int(row["concept_id"]))
+    return concepts
+
+
+@cache
+def concept_relationships() -> tuple[tuple[str, str], ...]:
+    """(relationship_id, domain) pairs of vocabulary/concept_relationships.csv."""
+    path = VOCABULARY_DIR / "concept_relationships.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return tuple((row["relationship_id"], row["domain"]) for row in csv.DictReader(handle))
+
+
+def concept_targets() -> list[int]:
+    """Every OMOP concept a drug or condition may map to: the ingredients' RxNorm concepts and the
+    indications' SNOMED concepts."""
+    drugs = [i.rxnorm_concept_id for i in ingredients().values() if i.rxnorm_concept_id]
+    return drugs + [c for concepts in indication_concepts().values() for c in concepts]

@@ -27,6 +27,14 @@ class RunRecord:
     message: str | None = None
     version: str | None = None
     centers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float | None:
+        """From start to end, None while it has no end."""
+        if self.ended is None:
+            return None
+        return (datetime.fromisoformat(self.ended) - datetime.fromisoformat(self.started)).seconds
 
 
 def _now() -> str:
@@ -44,8 +52,10 @@ def record_end(
     message: str | None,
     version: str | None = None,
     centers: dict[str, dict[str, Any]] | None = None,
+    stages: dict[str, float] | None = None,
 ) -> None:
-    """`centers` maps a center to {load, extract_date, in_registry, quality}; no patient data."""
+    """`centers` maps a center to {load, extract_date, in_registry, quality, seconds}; `stages`
+    each stage to its wall seconds; no patient data."""
     JsonLines(run_log).append(
         [
             {
@@ -56,6 +66,7 @@ def record_end(
                 "message": message,
                 "version": version,
                 "centers": centers or {},
+                "stages": stages or {},
             }
         ]
     )
@@ -71,4 +82,5 @@ def read_runs(run_log: Path) -> list[RunRecord]:
             run = runs[line["run_id"]]
             run.ended, run.state, run.message = line["time"], line["state"], line["message"]
             run.version, run.centers = line.get("version"), line.get("centers", {})
+            run.stages = line.get("stages", {})
     return sorted(runs.values(), key=lambda r: r.started, reverse=True)

@@ -1,13 +1,17 @@
-"""The run summary: one markdown artifact per run, for the morning's data engineer.
+"""The run summary: the one markdown artifact per run for the morning's data engineer.
 
-Per center: the newest extract and what the run did with it, rows read and rejected, unmapped
-drug or stop-reason rows, the quality gate's result, the JAK-inhibitor courses and failures the
-published registry holds, and how long the center took; then the overall state in one line.
+The overall state in one line; links to the run's report and Data Docs; how long each stage took
+(with rows in and out); per center the newest extract and what the run did with it, the quality
+gate's result, how long the center took, rows read and rejected, unmapped drug, stop-reason or
+diagnosis rows and the JAK-inhibitor courses and failures the published registry holds; rows set
+aside per file and rule; how many drug and diagnosis rows each route mapped (by concept or by
+source value); the reason for each center not refreshed; then the headline retention figures.
 Counts from 1 to `min_cell_count - 1` are shown as `<min_cell_count`, as in every shared output.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,21 +19,22 @@ import duckdb
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 
-from jakreg.time_limits import BOOKKEEPING_SECONDS
+from jakreg.stage_timings import StageTiming
 
 ARTIFACT_KEY = "registry-run-summary"
+# Seconds come early: the UI hides the columns a table is too wide to show.
 COLUMNS = (
     "center",
     "newest extract",
     "load",
     "in registry",
+    "quality",
+    "seconds",
     "rows read",
     "rows rejected",
     "unmapped rows",
-    "quality",
     "JAKi courses",
     "JAKi failures",
-    "seconds",
 )
 
 
@@ -58,15 +63,25 @@ def summary_markdown(
     centers: dict[str, dict[str, Any]],
     cohort: dict[str, tuple[int, int]],
     min_cell_count: int,
+    stages: Sequence[StageTiming] = (),
+    links: dict[str, Path] | None = None,
+    headline: str | None = None,
 ) -> str:
-    """The summary as markdown: the overall state first, then one table row per center."""
-    headline = f"**{state}**" + (f": {message}" if message else "")
+    """The summary as markdown: the overall state first, links, stages, one row per center,
+    problems, then `headline` (the report's figures, already masked)."""
+    outcome = f"**{state}**" + (f": {message}" if message else "")
     published = f"registry version `{version}`" if version else "no registry published"
-    lines = [
-        "# Registry refresh",
-        "",
-        f"{headline} — {published}.",
-        "",
+    lines = ["# Registry refresh", "", f"{outcome} — {published}.", ""]
+    for name, path in (links or {}).items():
+        lines.append(f"- {name}: [{path}]({path.resolve().as_uri()})")
+    if stages:
+        lines += ["", "| stage | seconds | rows in | rows out |", "|---|---:|---:|---:|"]
+        lines += [
+            f"| {s.stage} | {s.seconds:.1f} | {_rows(s.rows_in)} | {_rows(s.rows_out)} |"
+            for s in stages
+        ]
+        lines.append("")
+    lines += [
         "| " + " | ".join(COLUMNS) + " |",
         "|" + "---|" * len(COLUMNS),
     ]
@@ -77,13 +92,13 @@ def summary_markdown(
             info.get("extract_date") or "none",
             info["load"],
             info.get("in_registry") or "left out",
+            info.get("quality") or "–",
+            f"{info['seconds']:.1f}",
             masked(info.get("rows_read"), min_cell_count),
             masked(info.get("rows_rejected"), min_cell_count),
             masked(info.get("unmapped_rows"), min_cell_count),
-            info.get("quality") or "–",
             masked(courses, min_cell_count),
             masked(failures, min_cell_count),
-            f"{info['seconds']:.1f}",
         ]
         lines.append("| " + " | ".join(cells) + " |")
     set_aside = [
@@ -94,14 +109,38 @@ def summary_markdown(
     ]
     if set_aside:
         lines += ["", "## Rows set aside by row rules (file: rule rows)", "", *set_aside]
+    routes = [
+        _route_line(c, i.get("mapping_routes") or {}, min_cell_count) for c, i in centers.items()
+    ]
+    if any(routes):
+        lines += ["", "## Rows mapped, by route", ""]
+        lines += sorted(line for line in routes if line)
     problems = [(c, i["error"]) for c, i in sorted(centers.items()) if i.get("error")]
     if problems:
         lines += ["", "## Centers not refreshed", ""]
         lines += [f"- **{center}**: {error}" for center, error in problems]
+    if headline:
+        lines += ["", headline]
     return "\n".join(lines) + "\n"
 
 
-@task(name="run-summary", timeout_seconds=BOOKKEEPING_SECONDS)
+def _route_line(center: str, routes: dict[str, dict[str, int]], min_cell_count: int) -> str:
+    """`- **madrid**: diagnosis concept_ancestor 40; drug concept_ancestor 93, source_value 41`,
+    or "" when nothing of the center was mapped."""
+    kinds = [
+        f"{kind} " + ", ".join(f"{route} {masked(n, min_cell_count)}" for route, n in counts)
+        for kind, counts in ((k, sorted(v.items())) for k, v in sorted(routes.items()))
+        if counts
+    ]
+    return f"- **{center}**: " + "; ".join(kinds) if kinds else ""
+
+
+def _rows(count: int | None) -> str:
+    """A stage's row count: whole tables, not cells of people, so shown in full."""
+    return "–" if count is None else f"{count:,}"
+
+
+@task(name="run-summary")
 def publish_run_summary(
     database: Path,
     state: str,
@@ -109,12 +148,19 @@ def publish_run_summary(
     version: str | None,
     centers: dict[str, dict[str, Any]],
     min_cell_count: int,
+    stages: Sequence[StageTiming] = (),
+    links: dict[str, Path] | None = None,
+    headline: str | None = None,
 ) -> str:
     """Creates the run's summary artifact and returns its markdown."""
+    cohort = cohort_counts(database)
     markdown = summary_markdown(
-        state, message, version, centers, cohort_counts(database), min_cell_count
+        state, message, version, centers, cohort, min_cell_count, stages, links, headline
     )
     create_markdown_artifact(
-        key=ARTIFACT_KEY, markdown=markdown, description=f"Registry refresh: {state}"
+        key=ARTIFACT_KEY,
+        markdown=markdown,
+        description=f"The night's outcome ({state}): centers, stages, timings and headline "
+        "retention, with links to the report and the data-quality Data Docs",
     )
     return markdown

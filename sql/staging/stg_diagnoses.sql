@@ -1,8 +1,12 @@
--- Diagnoses of one center extract, ICD-10 mapped to an indication by the longest matching prefix
--- in vocabulary/icd10_indications.csv; codes matching none are 'other'. Each distinct code is
--- matched once and joined back to its rows (a center sends far fewer codes than diagnoses).
--- Only text shaped like an ICD-10 code (a letter, two digits, up to four more) is kept as the
--- code: anything else in the column (a patient number typed in the wrong field) is not published.
+-- Diagnoses of one center extract mapped to an indication: the indication the dialect found by
+-- concept (concept_indication: OMOP's SNOMED concepts) first, else the ICD-10 code by the longest
+-- matching prefix in vocabulary/icd10_indications.csv; codes matching none are 'other'. Each
+-- distinct code is matched once and joined back to its rows (a center sends far fewer codes than
+-- diagnoses). mapping_route says how an indication was found (concept_ancestor,
+-- concept_relationship, source_concept_id, source_value). A row is unmapped when nothing
+-- identifies the diagnosis: no standard concept, and no code of ICD-10's shape (a letter, two
+-- digits); stg_unmapped_terms lists it. Only text of ICD-10's shape is kept as the code: anything
+-- else in the column (a patient number typed in the wrong field) is not published.
 -- Grain: one row per row of the center's diagnosis file.
 with center_diagnoses as (
     select * from staging.center_diagnoses
@@ -48,7 +52,16 @@ select
     patient_keys.patient_key,
     codes.icd10_code,
     codes.diagnosis_date,
-    coalesce(matched_prefixes.indication, 'other') as indication,
+    coalesce(codes.concept_indication, matched_prefixes.indication, 'other') as indication,
+    case
+        when codes.concept_indication is not null then codes.concept_route
+        when matched_prefixes.indication is not null
+            then coalesce(codes.concept_route, 'source_value')
+    end as mapping_route,
+    codes.concept_indication is null
+    and codes.concept_id is null
+    and not coalesce(regexp_matches(codes.icd10_code, '^[A-Z][0-9]{2}'), false)
+        as diagnosis_unmapped,
     codes.source_row,
 from codes
 left join matched_prefixes

@@ -1,6 +1,8 @@
 -- Prescriptions of one center extract with the drug mapped to an ingredient and target class, and
 -- the stop reason to a class, through the versioned vocabulary (vocabulary/README.md).
--- A drug string is tried whole, then up to its first word holding a digit (dropping strength and
+-- An ingredient the dialect found by concept (concept_ingredient: OMOP's concept ids) comes first,
+-- and drug_mapping_route says how each row was mapped (concept_ancestor, concept_relationship,
+-- source_concept_id, source_value; null when it was not). Otherwise a drug string is tried whole, then up to its first word holding a digit (dropping strength and
 -- dose form: "XELJANZ 5 MG COMPRIMIDOS" -> "xeljanz"), then its first word ("L04AA29|tofacitinib"
 -- -> "l04aa29"). An empty stop reason is 'unknown'; an unmapped one is 'unknown' and reported.
 -- Each distinct drug string and stop reason is mapped once, then joined back to its rows: a center
@@ -81,7 +83,12 @@ select
     $center_id as center_id,
     patient_keys.patient_key,
     center_prescriptions.drug_source_value,
-    drug_mappings.ingredient,
+    coalesce(center_prescriptions.concept_ingredient, drug_mappings.ingredient) as ingredient,
+    case
+        when center_prescriptions.concept_ingredient is not null
+            then center_prescriptions.concept_route
+        when drug_mappings.ingredient is not null then 'source_value'
+    end as drug_mapping_route,
     ingredients.target_class,
     center_prescriptions.start_date,
     center_prescriptions.end_date,
@@ -94,7 +101,8 @@ from center_prescriptions
 left join drug_mappings
     on center_prescriptions.drug_source_value = drug_mappings.drug_source_value
 left join ingredients
-    on drug_mappings.ingredient = ingredients.ingredient
+    on coalesce(center_prescriptions.concept_ingredient, drug_mappings.ingredient)
+    = ingredients.ingredient
 left join stop_reason_mappings
     on center_prescriptions.stop_reason_source_value = stop_reason_mappings.stop_reason_source_value
 left join patient_keys

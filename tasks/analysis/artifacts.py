@@ -1,4 +1,4 @@
-"""The run's headline figures as Prefect artifacts: a markdown summary and two tables.
+"""The run's headline figures: two table artifacts, and markdown for the run summary artifact.
 
 Built only from the shared tables, so small cells are already masked and small-group estimates
 withheld; the artifacts show nothing the report does not.
@@ -6,16 +6,14 @@ withheld; the artifacts show nothing the report does not.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 from prefect import task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from jakreg.config import Protocol
 from jakreg.quality_status import QualityStatus
-from jakreg.time_limits import ANALYSIS_SECONDS
+from tasks.analysis.comparison import STRATIFIED, UNSTRATIFIED
 from tasks.analysis.report import p_value, percent
 from tasks.analysis.retention import POOLED
 from tasks.analysis.tables import SharedTables
@@ -49,13 +47,11 @@ def headline_rows(tables: SharedTables) -> list[dict[str, str]]:
     return rows
 
 
-def summary_markdown(
-    tables: SharedTables, report: Path, protocol: Protocol, quality: QualityStatus
-) -> str:
+def summary_markdown(tables: SharedTables, protocol: Protocol, quality: QualityStatus) -> str:
     lines = [
-        "# JAK-inhibitor registry: retention after a failure",
+        "## Retention after a JAK-inhibitor failure",
         "",
-        f"Report: `{report}` · data quality: **{quality.level}**",
+        f"Overall data quality: **{quality.level}**",
         "",
         f"| group | courses | retention at {HEADLINE_MONTHS} months | 95% CI |",
         "|---|---:|---:|---:|",
@@ -65,12 +61,18 @@ def summary_markdown(
             f"| {row['group']} | {row['courses']} | "
             f"{row[f'retention at {HEADLINE_MONTHS} months']} | {row['95% CI']} |"
         )
-    logrank = tables.logrank.row(0, named=True)
+    pooled = tables.logrank.filter(pl.col("scope") == POOLED)
+    p_by_test = dict(pooled.select("test", "p_value").iter_rows())
     cox = tables.cox.filter(pl.col("term") == "switching vs cycling").row(0, named=True)
-    lines += ["", f"Log-rank cycling vs switching (pooled): p {p_value(logrank['p_value'])}"]
+    lines += [
+        "",
+        f"Log-rank cycling vs switching: pooled p {p_value(p_by_test[UNSTRATIFIED])}, "
+        f"stratified by center p {p_value(p_by_test[STRATIFIED])}",
+    ]
     if cox["status"] == "estimated":
         lines.append(
-            f"Cox, switching vs cycling, stratified by center: HR {cox['hazard_ratio']:.2f} "
+            "Cox, switching vs cycling, stratified by center, robust errors clustered by patient: "
+            f"HR {cox['hazard_ratio']:.2f} "
             f"({cox['ci95_low']:.2f}–{cox['ci95_high']:.2f}), proportional-hazards test "
             f"p {p_value(cox['ph_test_p'])}"
         )
@@ -80,21 +82,16 @@ def summary_markdown(
         "",
         f"Kaplan–Meier, 95% CI exponential Greenwood (log-log); month = {protocol.month_days} "
         f"days; counts 1–{protocol.min_cell_count - 1} shown as <{protocol.min_cell_count}, "
-        f"estimates withheld for groups under {protocol.min_cell_count} courses.",
+        f"estimates withheld for groups under {protocol.min_cell_count} courses and for "
+        f"events or at-risk counts under {protocol.min_cell_count}.",
     ]
     return "\n".join(lines)
 
 
-@task(name="publish-artifacts", cache_policy=NO_CACHE, timeout_seconds=ANALYSIS_SECONDS)
-def publish_artifacts(
-    tables: SharedTables, report: Path, protocol: Protocol, quality: QualityStatus
-) -> None:
-    """Creates the run's markdown summary and the headline and Cox table artifacts."""
-    create_markdown_artifact(
-        summary_markdown(tables, report, protocol, quality),
-        key="jakreg-run-summary",
-        description="Headline retention figures of this registry run",
-    )
+@task(name="publish-artifacts", cache_policy=NO_CACHE)
+def publish_artifacts(tables: SharedTables, protocol: Protocol, quality: QualityStatus) -> str:
+    """Creates the headline and Cox table artifacts; returns the headline figures as markdown,
+    for the run summary (tasks/run_summary.py), the run's one markdown artifact."""
     create_table_artifact(
         headline_rows(tables),
         key="jakreg-retention-9-months",
@@ -105,3 +102,4 @@ def publish_artifacts(
         key="jakreg-cox-switching-vs-cycling",
         description="Cox model of stopping the next treatment, stratified by center",
     )
+    return summary_markdown(tables, protocol, quality)

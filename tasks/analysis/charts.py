@@ -2,8 +2,10 @@
 
 Disclosure rules hold in pictures too: a group with fewer than `min_cell_count` courses is not
 drawn, a curve stops where fewer than `min_cell_count` courses remain at risk (its tail would
-show single patients), at-risk counts under the axis read `<min_cell_count` when small, and in the
-chart of what follows a failure, segments of fewer than `min_cell_count` failures are pooled.
+show single patients), the group sizes and the at-risk counts at the table's months are the
+shared table's cells (masked where the table masks them; at the other months they read
+`<min_cell_count` when small), and in the chart of what follows a failure, segments of fewer than
+`min_cell_count` failures are pooled.
 """
 
 from __future__ import annotations
@@ -64,15 +66,19 @@ class Chart:
 
 
 @rc_context(STYLE)
-def km_chart(rows: pl.DataFrame, group_by: str, title: str, protocol: Protocol) -> Chart:
+def km_chart(
+    rows: pl.DataFrame, shared: pl.DataFrame, group_by: str, title: str, protocol: Protocol
+) -> Chart:
     """Kaplan–Meier retention curves of `group_by`'s groups with a 95% band and at-risk counts
-    at every 3 months under the axis."""
+    at every 3 months under the axis; `shared` holds the groups' rows of the shared retention
+    summary, whose counts the chart shows."""
     months = np.arange(0, 2 * max(protocol.retention_months) + 1, 3)
     groups = _drawable_groups(rows, group_by, protocol.min_cell_count)
     height = 4.2 + 0.28 * len(groups)
     figure = Figure(figsize=(8.6, height), layout="constrained")
     axis = figure.add_subplot()
     at_risk_rows = []
+    sizes: dict[str, str] = {}
     for colour, (group, members) in zip(_colours([g for g, _ in groups]), groups, strict=True):
         durations = members["retention_days"].to_numpy()
         events = members["retention_event"].to_numpy().astype(int)
@@ -91,11 +97,12 @@ def km_chart(rows: pl.DataFrame, group_by: str, title: str, protocol: Protocol) 
             alpha=0.14,
             lw=0,
         )
-        label = f"{group} (n = {len(members)})"
-        axis.plot([], [], color=colour, lw=2.2, label=label)
-        counts = [(durations >= m * protocol.month_days).sum() for m in months]
-        masked = [mask_count(int(c), protocol.min_cell_count) for c in counts]
-        at_risk_rows.append((group, colour, masked))
+        cells = shared.filter(pl.col("group") == group).row(0, named=True)
+        sizes[group] = cells["n"]
+        axis.plot([], [], color=colour, lw=2.2, label=f"{group} (n = {cells['n']})")
+        at_risk_rows.append(
+            (group, colour, [_at_risk(cells, m, durations, protocol) for m in months])
+        )
     _style_km_axis(axis, months, title)
     if groups:
         axis.legend(frameon=False, loc="lower left", fontsize=9)
@@ -108,8 +115,18 @@ def km_chart(rows: pl.DataFrame, group_by: str, title: str, protocol: Protocol) 
             color=INK,
         )
     _draw_at_risk(axis, months, at_risk_rows)
-    described = ", ".join(f"{g} (n = {len(m)})" for g, m in groups)
+    described = ", ".join(f"{g} (n = {sizes[g]})" for g, _ in groups)
     return Chart(_svg(figure), f"{title}: Kaplan–Meier retention curves for {described}.")
+
+
+def _at_risk(cells: dict, month: int, durations: np.ndarray, protocol: Protocol) -> str:
+    """The number at risk at `month` as shared: the table's cell where it has one."""
+    if month == 0:
+        return cells["n"]
+    if f"m{month}_at_risk" in cells:
+        return cells[f"m{month}_at_risk"]
+    count = int((durations >= month * protocol.month_days).sum())
+    return mask_count(count, protocol.min_cell_count)
 
 
 def _drawable_groups(

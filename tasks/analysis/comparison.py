@@ -1,13 +1,16 @@
-"""Cycling vs switching after a JAK-inhibitor failure: log-rank test and a Cox model.
+"""Cycling vs switching after a JAK-inhibitor failure: log-rank tests and a Cox model.
 
-The log-rank test compares retention of the next treatment between the two strategies, pooled
-and per center. The Cox model estimates the hazard of discontinuing the next treatment for
-switching relative to cycling, adjusted for age at the failed course's start (per 10 years), sex,
-indication (the most frequent is the reference; indications with fewer than `min_cell_count`
-failures are grouped as "other") and the number of prior advanced therapies, with a separate
-baseline hazard per center (stratified). Proportional hazards are checked with the scaled
-Schoenfeld residual test (lifelines, rank-transformed time), one p-value per term; on a large
-registry on a fixed random sample (see `_proportional_hazards_p`).
+The log-rank test compares retention of the next treatment between the two strategies: pooled
+over centers, pooled and stratified by center (each center compared within itself, as the Cox
+model does), and per center. The Cox model estimates the hazard of discontinuing the next
+treatment for switching relative to cycling, adjusted for age at the failed course's start (per
+10 years), sex, indication (the most frequent is the reference; indications with fewer than
+`min_cell_count` failures are grouped as "other") and the number of prior advanced therapies,
+with a separate baseline hazard per center (stratified) and Efron ties. A patient can fail
+several JAK inhibitors and contribute several rows, so the Cox model's confidence intervals and
+p-values use robust (sandwich) standard errors clustered by patient; the log-rank tests treat
+rows as independent. Proportional hazards are checked per term and globally with R's `cox.zph`
+test (Kaplan–Meier transform of time), see `tasks/analysis/cox_inference.py`.
 A comparison is "not estimated" (a row that says why, never a crash) when either strategy has
 fewer than `min_cell_count` courses or no discontinuation, or the model does not converge.
 """
@@ -16,22 +19,27 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pandas as pd
 import polars as pl
 from lifelines import CoxPHFitter
 from lifelines.exceptions import ConvergenceError, ConvergenceWarning
-from lifelines.statistics import logrank_test, proportional_hazard_test
+from scipy.stats import norm
 
 from jakreg.config import Protocol
-from tasks.analysis.disclosure import mask_counts
-from tasks.analysis.retention import scopes
+from tasks.analysis.cox_inference import CoxData, proportional_hazards_test, robust_variance
+from tasks.analysis.logrank import logrank
+from tasks.analysis.retention import POOLED, scopes
 
 COMPARED = ("cycling", "switching")
-PH_TEST_MAX_ROWS = 20_000
+PH_TRANSFORM = "km"
+UNSTRATIFIED = "log-rank"
+STRATIFIED = "log-rank stratified by center"
 ESTIMATED = "estimated"
 NOT_ESTIMATED = "not estimated"
 LOGRANK_SCHEMA = {
     "scope": pl.Utf8,
+    "test": pl.Utf8,
     "n_cycling": pl.Int64,
     "events_cycling": pl.Int64,
     "n_switching": pl.Int64,
@@ -53,6 +61,7 @@ COX_SCHEMA = {
     "status": pl.Utf8,
     "note": pl.Utf8,
 }
+GLOBAL_PH_TEST = "global proportional-hazards test"
 TERM_LABELS = {
     "switching": "switching vs cycling",
     "age_per_10_years": "age at start, per 10 years",
@@ -62,11 +71,15 @@ TERM_LABELS = {
 
 
 def logrank_table(rows: pl.DataFrame, protocol: Protocol) -> pl.DataFrame:
-    """Log-rank cycling vs switching, pooled and per center (exact counts, internal)."""
+    """Log-rank cycling vs switching: pooled, pooled stratified by center, then per center
+    (exact counts, internal)."""
+    tests = [(scope, UNSTRATIFIED, scoped) for scope, scoped in scopes(rows)]
+    tests.insert(1, (POOLED, STRATIFIED, rows))
     records = []
-    for scope, scoped in scopes(rows):
-        arms = {s: scoped.filter(pl.col("strategy") == s) for s in COMPARED}
-        record: dict = {"scope": scope}
+    for scope, test, scoped in tests:
+        compared = scoped.filter(pl.col("strategy").is_in(COMPARED))
+        arms = {s: compared.filter(pl.col("strategy") == s) for s in COMPARED}
+        record: dict = {"scope": scope, "test": test}
         for strategy, arm in arms.items():
             record[f"n_{strategy}"] = len(arm)
             record[f"events_{strategy}"] = int(arm["retention_event"].sum())
@@ -74,17 +87,18 @@ def logrank_table(rows: pl.DataFrame, protocol: Protocol) -> pl.DataFrame:
         if problem:
             records.append({**record, "status": NOT_ESTIMATED, "note": problem})
             continue
-        result = logrank_test(
-            arms["cycling"]["retention_days"].to_numpy(),
-            arms["switching"]["retention_days"].to_numpy(),
-            event_observed_A=arms["cycling"]["retention_event"].to_numpy(),
-            event_observed_B=arms["switching"]["retention_event"].to_numpy(),
+        one_stratum = np.zeros(len(compared))
+        result = logrank(
+            compared["retention_days"].to_numpy(),
+            compared["retention_event"].to_numpy(),
+            (compared["strategy"] == "cycling").to_numpy(),
+            compared["center_id"].to_numpy() if test == STRATIFIED else one_stratum,
         )
         records.append(
             {
                 **record,
-                "chi2": round(float(result.test_statistic), 3),
-                "p_value": float(result.p_value),
+                "chi2": round(result.chi2, 3),
+                "p_value": result.p_value,
                 "status": ESTIMATED,
                 "note": "",
             }
@@ -93,7 +107,8 @@ def logrank_table(rows: pl.DataFrame, protocol: Protocol) -> pl.DataFrame:
 
 
 def cox_table(rows: pl.DataFrame, protocol: Protocol) -> pl.DataFrame:
-    """The stratified Cox model, one row per term (exact counts, internal)."""
+    """The stratified Cox model with patient-clustered robust errors, one row per term (exact
+    counts, internal)."""
     compared = rows.filter(pl.col("strategy").is_in(COMPARED)).drop_nulls(
         ["age_at_start", "sex", "indication", "prior_advanced_lines"]
     )
@@ -106,40 +121,47 @@ def cox_table(rows: pl.DataFrame, protocol: Protocol) -> pl.DataFrame:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", ConvergenceWarning)
                 fitter = CoxPHFitter().fit(
-                    design, "retention_days", "retention_event", strata=["center_id"]
+                    design.drop(columns="patient_number"),
+                    "retention_days",
+                    "retention_event",
+                    strata=["center_id"],
                 )
-                ph_p, ph_note = _proportional_hazards_p(fitter, design)
         except (ConvergenceError, ConvergenceWarning) as err:
             problem = f"the model did not converge ({str(err).splitlines()[0]})"
     if problem:
         record = {"term": TERM_LABELS["switching"], "n": n, "events": events}
         return pl.DataFrame([{**record, "status": NOT_ESTIMATED, "note": problem}], COX_SCHEMA)
-    summary = fitter.summary
+    data = CoxData.of(design, "retention_days", "retention_event", "center_id", fitter.params_)
+    variance = robust_variance(data, fitter.variance_matrix_.to_numpy(), design["patient_number"])
+    errors = pd.Series(np.sqrt(np.diag(variance)), index=fitter.params_.index)
+    ph = proportional_hazards_test(data, list(fitter.params_.index), PH_TRANSFORM)
+    z95 = norm.ppf(0.975)
     records = [
         {
             "term": _term_label(term, reference),
-            "hazard_ratio": round(float(summary.loc[term, "exp(coef)"]), 3),
-            "ci95_low": round(float(summary.loc[term, "exp(coef) lower 95%"]), 3),
-            "ci95_high": round(float(summary.loc[term, "exp(coef) upper 95%"]), 3),
-            "p_value": float(summary.loc[term, "p"]),
-            "ph_test_p": float(ph_p[term]) if term in ph_p else None,
+            "hazard_ratio": round(float(np.exp(beta)), 4),
+            "ci95_low": round(float(np.exp(beta - z95 * errors[term])), 4),
+            "ci95_high": round(float(np.exp(beta + z95 * errors[term])), 4),
+            "p_value": float(2 * norm.sf(abs(beta / errors[term]))),
+            "ph_test_p": ph.p[term],
             "n": n,
             "events": events,
             "status": ESTIMATED,
-            "note": "stratified by center" + ph_note,
+            "note": "stratified by center; robust errors clustered by patient",
         }
-        for term in summary.index
+        for term, beta in fitter.params_.items()
     ]
+    records.append(
+        {
+            "term": GLOBAL_PH_TEST,
+            "ph_test_p": ph.global_p,
+            "n": n,
+            "events": events,
+            "status": ESTIMATED,
+            "note": f"all terms together ({len(fitter.params_)} df)",
+        }
+    )
     return pl.DataFrame(records, schema=COX_SCHEMA)
-
-
-def shared_comparisons(
-    logrank: pl.DataFrame, cox: pl.DataFrame, protocol: Protocol
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Both tables with small counts shown as `<min_cell_count`."""
-    small = protocol.min_cell_count
-    arm_counts = ["n_cycling", "events_cycling", "n_switching", "events_switching"]
-    return mask_counts(logrank, arm_counts, small), mask_counts(cox, ["n", "events"], small)
 
 
 def _too_small(arms: dict[str, pl.DataFrame], protocol: Protocol) -> str:
@@ -149,25 +171,6 @@ def _too_small(arms: dict[str, pl.DataFrame], protocol: Protocol) -> str:
         if not arm["retention_event"].any():
             return f"no discontinuation after {strategy}"
     return ""
-
-
-def _proportional_hazards_p(fitter: CoxPHFitter, design: pd.DataFrame) -> tuple[pd.Series, str]:
-    """The Schoenfeld test's p-value per term, and a note when it was run on a sample.
-
-    lifelines' residual computation grows quadratically with the rows (over a minute at 400,000
-    courses), so above PH_TEST_MAX_ROWS the test runs on the model refitted to a fixed-seed
-    random sample of that many courses: the same test, with less power.
-    """
-    if len(design) <= PH_TEST_MAX_ROWS:
-        return proportional_hazard_test(fitter, design, time_transform="rank").summary["p"], ""
-    sample = design.sample(n=PH_TEST_MAX_ROWS, random_state=0)
-    sample_fitter = CoxPHFitter().fit(
-        sample, "retention_days", "retention_event", strata=["center_id"]
-    )
-    test = proportional_hazard_test(sample_fitter, sample, time_transform="rank")
-    return test.summary["p"], (
-        f"; proportional-hazards test on a random sample of {PH_TEST_MAX_ROWS} courses"
-    )
 
 
 def _design(compared: pl.DataFrame, protocol: Protocol) -> tuple[pd.DataFrame, str]:
@@ -186,6 +189,7 @@ def _design(compared: pl.DataFrame, protocol: Protocol) -> tuple[pd.DataFrame, s
     reference = max(sorted(counts), key=lambda k: counts[k])
     design = grouped.select(
         "center_id",
+        "patient_number",
         "retention_days",
         pl.col("retention_event").cast(pl.Int8),
         (pl.col("strategy") == "switching").cast(pl.Int8).alias("switching"),
@@ -198,7 +202,7 @@ def _design(compared: pl.DataFrame, protocol: Protocol) -> tuple[pd.DataFrame, s
             if name != reference
         ],
     )
-    covariates = design.drop("center_id", "retention_days", "retention_event")
+    covariates = design.drop("center_id", "patient_number", "retention_days", "retention_event")
     constant = [c for c in covariates.columns if covariates[c].n_unique() < 2]
     return design.drop(constant).to_pandas(), reference
 

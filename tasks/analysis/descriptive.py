@@ -13,7 +13,6 @@ from collections.abc import Iterator
 import polars as pl
 
 from jakreg.config import Protocol
-from tasks.analysis.disclosure import mask_counts
 from tasks.analysis.inputs import AnalysisInputs
 from tasks.analysis.retention import POOLED
 
@@ -39,8 +38,9 @@ SCHEMA = {
 }
 
 
-def descriptive_table(inputs: AnalysisInputs) -> pl.DataFrame:
-    """Exact counts (internal); see `shared_descriptive_table` for what may be shared."""
+def descriptive_table(inputs: AnalysisInputs, protocol: Protocol) -> pl.DataFrame:
+    """Exact counts (internal; `tasks.analysis.tables` protects them for sharing). An age summary
+    of fewer than `min_cell_count` courses is withheld."""
     centers = sorted(inputs.jaki_courses["center_id"].unique().to_list())
     scopes = [(POOLED, pl.lit(True))] + [(c, pl.col("center_id") == c) for c in centers]
     records = []
@@ -48,18 +48,9 @@ def descriptive_table(inputs: AnalysisInputs) -> pl.DataFrame:
         courses = inputs.jaki_courses.filter(where)
         failures = inputs.failures.filter(where)
         records += [{"scope": scope, **row} for row in _scope_rows(courses, failures)]
-    return pl.DataFrame(records, schema=SCHEMA)
-
-
-def shared_descriptive_table(table: pl.DataFrame, protocol: Protocol) -> pl.DataFrame:
-    """Small counts masked; a share, or an age summary, of a small cell withheld."""
-    small = protocol.min_cell_count
-    hidden = pl.col("n").is_between(1, small - 1) | pl.col("of").is_between(1, small - 1)
-    withheld = table.with_columns(
-        pl.when(hidden).then(None).otherwise(pl.col("percent")).alias("percent"),
-        pl.when(pl.col("n") < small).then(None).otherwise(pl.col("summary")).alias("summary"),
-    )
-    return mask_counts(withheld, ["n", "of"], small)
+    table = pl.DataFrame(records, schema=SCHEMA)
+    few = pl.col("n") < protocol.min_cell_count
+    return table.with_columns(pl.when(few).then(None).otherwise(pl.col("summary")).alias("summary"))
 
 
 def _scope_rows(courses: pl.DataFrame, failures: pl.DataFrame) -> Iterator[dict]:

@@ -27,17 +27,6 @@ def mask_count(value: int | None, min_cell_count: int) -> str:
     return str(value)
 
 
-def mask_counts(frame: pl.DataFrame, columns: list[str], min_cell_count: int) -> pl.DataFrame:
-    """The integer `columns` as text, counts 1..min_cell_count-1 replaced by `<min_cell_count`."""
-    return frame.with_columns(
-        pl.when(pl.col(c).is_between(1, min_cell_count - 1))
-        .then(pl.lit(small_cell_label(min_cell_count)))
-        .otherwise(pl.col(c).cast(pl.Utf8))
-        .alias(c)
-        for c in columns
-    )
-
-
 def formula_safe(frame: pl.DataFrame) -> pl.DataFrame:
     """Every text cell that a spreadsheet would evaluate, prefixed with an apostrophe."""
     text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.Utf8]

@@ -2,7 +2,8 @@
 
 DuckDB selects and joins the rows, polars receives them as Arrow; patient keys never leave the
 database (the one per-patient fact the tables need, "first JAK-inhibitor course of its patient",
-is computed in SQL).
+is computed in SQL). Rows of the same patient share a `patient_number`, a dense rank of the keys
+that exists only in memory for the Cox model's clustered errors; it is never written anywhere.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from tasks.registry import database as db
 FAILURES_SQL = """
 select
     failures.center_id,
+    dense_rank() over (order by failures.patient_key) as patient_number,
     failures.jaki as index_jaki,
     failures.stop_reason_class,
     failures.strategy,

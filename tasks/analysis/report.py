@@ -17,12 +17,13 @@ from prefect.cache_policies import NO_CACHE
 
 from jakreg.config import Protocol
 from jakreg.quality_status import QualityStatus
-from jakreg.time_limits import ANALYSIS_SECONDS
 from tasks.analysis.charts import km_chart, next_steps_chart
 from tasks.analysis.descriptive import SECTIONS
 from tasks.analysis.inputs import AnalysisInputs
 from tasks.analysis.retention import POOLED
 from tasks.analysis.tables import SharedTables
+from tasks.federated.pooling import FederatedTables
+from tasks.registry.diff import RegistryDiff
 
 TEMPLATES = Path(__file__).with_name("templates")
 GROUP_BY_TITLES = {
@@ -38,7 +39,7 @@ def svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-@task(name="write-report", cache_policy=NO_CACHE, timeout_seconds=ANALYSIS_SECONDS)
+@task(name="write-report", cache_policy=NO_CACHE)
 def write_report(
     inputs: AnalysisInputs,
     tables: SharedTables,
@@ -46,9 +47,12 @@ def write_report(
     protocol: Protocol,
     quality: QualityStatus,
     failed_centers: list[str],
+    changes: RegistryDiff | None = None,
+    federated: FederatedTables | None = None,
 ) -> Path:
-    """Renders `report.html` into `run_folder` and returns its path."""
-    html = render_report(inputs, tables, protocol, quality, failed_centers)
+    """Renders `report.html` into `run_folder` and returns its path; `federated` adds the
+    estimates pooled over every center, federated ones included."""
+    html = render_report(inputs, tables, protocol, quality, failed_centers, changes, federated)
     path = run_folder / "report.html"
     path.write_text(html, encoding="utf-8")
     return path
@@ -60,8 +64,11 @@ def render_report(
     protocol: Protocol,
     quality: QualityStatus,
     failed_centers: list[str],
+    changes: RegistryDiff | None = None,
+    federated: FederatedTables | None = None,
 ) -> str:
-    """The page as a string (see `write_report`)."""
+    """The page as a string (see `write_report`); `changes`, when given, is shown in a section
+    of its own (templates/_changes.html.j2)."""
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "j2"]),
@@ -73,12 +80,21 @@ def render_report(
     environment.filters["p_value"] = p_value
     environment.filters["data_uri"] = svg_data_uri
     rows = inputs.next_treatments
+    pooled = tables.retention.filter(pl.col("scope") == POOLED)
     figures = {
         "strategy": km_chart(
-            rows, "strategy", "Retention of the next treatment, by strategy", protocol
+            rows,
+            pooled.filter(pl.col("group_by") == "strategy"),
+            "strategy",
+            "Retention of the next treatment, by strategy",
+            protocol,
         ),
         "next_target": km_chart(
-            rows, "next_target", "Retention of the next treatment, by target class", protocol
+            rows,
+            pooled.filter(pl.col("group_by") == "next_target"),
+            "next_target",
+            "Retention of the next treatment, by target class",
+            protocol,
         ),
         "next_steps": next_steps_chart(inputs.failures, protocol),
     }
@@ -90,15 +106,18 @@ def render_report(
         parameters=protocol.as_dict(),
         data_cuts=inputs.data_cuts.to_dicts(),
         failed_centers=failed_centers,
+        changes=changes.lines(protocol.min_cell_count) if changes else None,
         quality=quality,
         small=f"<{protocol.min_cell_count}",
         headline=_headline(tables),
+        nothing_to_estimate=inputs.next_treatments.is_empty(),
         figures=figures,
         descriptive=_descriptive_sections(tables.descriptive),
         scopes=tables.descriptive["scope"].unique(maintain_order=True).to_list(),
         retention=_retention_sections(tables.retention, protocol),
         logrank=tables.logrank.to_dicts(),
         cox=tables.cox.to_dicts(),
+        federated=federated,
     )
 
 

@@ -2,8 +2,8 @@
 
 One row per scope (pooled, or a center id) × grouping (overall, strategy, next target class,
 index JAK inhibitor) × group. Estimates are withheld for groups with fewer than
-`min_cell_count` courses (the row is kept with `suppressed = true`), and in the shared copy
-counts from 1 to `min_cell_count - 1` read `<min_cell_count`.
+`min_cell_count` courses (the row is kept with `suppressed = true`); the shared copy is protected
+with the run's other tables in `tasks/analysis/tables.py`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Iterator
 import polars as pl
 
 from jakreg.config import Protocol
-from tasks.analysis.disclosure import mask_counts
 from tasks.analysis.kaplan_meier import estimate_retention
 
 GROUPINGS = ("overall", "strategy", "next_target", "index_jaki")
@@ -38,7 +37,7 @@ def groups(rows: pl.DataFrame, group_by: str) -> Iterator[tuple[str, pl.DataFram
 
 
 def retention_summary(rows: pl.DataFrame, protocol: Protocol) -> pl.DataFrame:
-    """The summary with exact counts (internal); see `shared_retention_summary` for sharing."""
+    """The summary with exact counts (internal)."""
     records = [
         _summary_record(scope, group_by, group, members, protocol)
         for scope, scoped in scopes(rows)
@@ -46,17 +45,6 @@ def retention_summary(rows: pl.DataFrame, protocol: Protocol) -> pl.DataFrame:
         for group, members in groups(scoped, group_by)
     ]
     return pl.DataFrame(records, schema=_summary_schema(protocol))
-
-
-def count_columns(summary: pl.DataFrame) -> list[str]:
-    return [
-        c for c in summary.columns if c in ("n", "events") or c.endswith(("_at_risk", "_events"))
-    ]
-
-
-def shared_retention_summary(summary: pl.DataFrame, protocol: Protocol) -> pl.DataFrame:
-    """The summary as it may leave the registry: small counts shown as `<min_cell_count`."""
-    return mask_counts(summary, count_columns(summary), protocol.min_cell_count)
 
 
 def _summary_schema(protocol: Protocol) -> dict[str, type[pl.DataType]]:

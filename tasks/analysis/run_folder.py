@@ -15,8 +15,6 @@ from pathlib import Path
 
 from prefect import task
 
-from jakreg.time_limits import BOOKKEEPING_SECONDS
-
 LATEST = "latest"
 
 
@@ -50,7 +48,7 @@ def run_folder_of(out_dir: Path, run_id: str) -> Path | None:
     return max(folders, default=None)
 
 
-@task(name="create-run-folder", timeout_seconds=BOOKKEEPING_SECONDS)
+@task(name="create-run-folder")
 def create_run_folder(out_dir: Path, run_id: str, started: datetime | None = None) -> Path:
     """Creates the run's folder under `out_dir` (fails if it exists: runs never share one)."""
     folder = Path(out_dir) / run_folder_name(started or datetime.now(UTC), run_id)
@@ -58,7 +56,7 @@ def create_run_folder(out_dir: Path, run_id: str, started: datetime | None = Non
     return folder
 
 
-@task(name="point-latest", timeout_seconds=BOOKKEEPING_SECONDS)
+@task(name="point-latest")
 def point_latest(run_folder: Path) -> Path:
     """Atomically points `<out>/latest` at `run_folder`; returns the pointer's path."""
     latest = run_folder.parent / LATEST

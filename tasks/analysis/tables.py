@@ -1,5 +1,7 @@
-"""The run's shared tables: computed from the registry, small cells masked, written to the run
-folder as `retention_summary.csv` (+ `.parquet`), `descriptive.csv`, `logrank.csv`, `cox.csv`."""
+"""The run's shared tables: computed from the registry, small counts shown as `<min_cell_count`
+and the estimates of small counts withheld (see `tasks/analysis/disclosure_control.py`), written
+to the run folder as `retention_summary.csv` (+ `.parquet`), `descriptive.csv`, `logrank.csv`,
+`cox.csv`."""
 
 from __future__ import annotations
 
@@ -11,14 +13,22 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from jakreg.config import Protocol
-from jakreg.time_limits import ANALYSIS_SECONDS
-from tasks.analysis.comparison import cox_table, logrank_table, shared_comparisons
-from tasks.analysis.descriptive import descriptive_table, shared_descriptive_table
+from tasks.analysis.comparison import cox_table, logrank_table
+from tasks.analysis.descriptive import descriptive_table
 from tasks.analysis.disclosure import write_shared_csv
+from tasks.analysis.disclosure_control import primary
 from tasks.analysis.inputs import AnalysisInputs, load_inputs
-from tasks.analysis.retention import retention_summary, shared_retention_summary
+from tasks.analysis.retention import retention_summary
+from tasks.analysis.table_relations import (
+    COX,
+    DESCRIPTIVE,
+    LOGRANK,
+    RETENTION,
+    small_estimates,
+    table_cells,
+)
 
-RETENTION_SUMMARY = "retention_summary"
+RETENTION_SUMMARY = RETENTION
 
 
 @dataclass(frozen=True)
@@ -31,7 +41,7 @@ class SharedTables:
     cox: pl.DataFrame
 
 
-@task(name="load-analysis-inputs", timeout_seconds=ANALYSIS_SECONDS)
+@task(name="load-analysis-inputs")
 def load_analysis_inputs(database: Path) -> AnalysisInputs:
     """The analysis rows of the published registry (no patient keys)."""
     return load_inputs(database)
@@ -39,18 +49,39 @@ def load_analysis_inputs(database: Path) -> AnalysisInputs:
 
 def shared_tables(inputs: AnalysisInputs, protocol: Protocol) -> SharedTables:
     rows = inputs.next_treatments
-    logrank, cox = shared_comparisons(
-        logrank_table(rows, protocol), cox_table(rows, protocol), protocol
+    shared = protect_tables(
+        {
+            RETENTION: retention_summary(rows, protocol),
+            DESCRIPTIVE: descriptive_table(inputs, protocol),
+            LOGRANK: logrank_table(rows, protocol),
+            COX: cox_table(rows, protocol),
+        },
+        protocol,
     )
     return SharedTables(
-        retention=shared_retention_summary(retention_summary(rows, protocol), protocol),
-        descriptive=shared_descriptive_table(descriptive_table(inputs), protocol),
-        logrank=logrank,
-        cox=cox,
+        retention=shared[RETENTION],
+        descriptive=shared[DESCRIPTIVE],
+        logrank=shared[LOGRANK],
+        cox=shared[COX],
     )
 
 
-@task(name="write-analysis-tables", cache_policy=NO_CACHE, timeout_seconds=ANALYSIS_SECONDS)
+def protect_tables(exact: dict[str, pl.DataFrame], protocol: Protocol) -> dict[str, pl.DataFrame]:
+    """The run's tables (exact, by name) as they may leave the registry."""
+    cells = table_cells(protocol)
+    counts = {
+        cell: value
+        for name, frame in exact.items()
+        for cell, value in cells[name].counts_of(frame).items()
+    }
+    suppression = primary(counts, protocol.min_cell_count, small_estimates(exact, protocol))
+    return {
+        name: cells[name].share(frame, suppression, protocol.min_cell_count)
+        for name, frame in exact.items()
+    }
+
+
+@task(name="write-analysis-tables", cache_policy=NO_CACHE)
 def write_analysis_tables(
     inputs: AnalysisInputs, run_folder: Path, protocol: Protocol
 ) -> SharedTables:

@@ -23,20 +23,28 @@ from tasks.extract.json_documents import read_json_object
 from tasks.extract.reader_calls import ReaderCall
 from tasks.registry import database
 
+# DuckDB's reader skips, without a word, a line longer than its max_line_size (2 MB by default):
+# a field that swallowed the rest of a file (an unclosed quote, a pasted document) would vanish
+# with its row. Read lines up to this size instead, so that the row rule `field_too_long` sets
+# such a row aside, counted and named (tasks/extract/row_rejects.py).
+MAX_LINE_BYTES = 1 << 28
+
 
 @dataclass(frozen=True)
 class CsvFile:
     """One export file: its name in the extract folder, the columns it must have, and the columns
-    it may leave out (read as empty when absent; the OMOP CDM makes most columns optional)."""
+    it may leave out (read as empty when absent; the OMOP CDM makes most columns optional). The
+    raw table is named after the file unless `raw_table` names it (`PERSON.csv` -> raw.person)."""
 
     name: str
     columns: tuple[str, ...]
     date_columns: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
+    raw_table: str = ""
 
     @property
     def table(self) -> str:
-        return f"raw.{Path(self.name).stem}"
+        return f"raw.{self.raw_table or Path(self.name).stem}"
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,7 @@ def csv_reader(path: Path, file_header: list[str], layout: CsvLayout) -> tuple[s
     call = (
         "read_csv($path, header = true, delim = $delimiter, quote = '\"', escape = '\"', "
         "encoding = $encoding, strict_mode = true, null_padding = false, auto_detect = false, "
-        f"columns = {{{all_text}}})"
+        f"max_line_size = {MAX_LINE_BYTES}, columns = {{{all_text}}})"
     )
     return call, {"path": str(path), "delimiter": layout.delimiter, "encoding": layout.encoding}
 

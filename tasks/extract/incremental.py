@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import get_run_logger, task
+from prefect.states import Completed, Failed, State
 
 from jakreg.config import Center
 from jakreg.errors import CenterDataError
 from jakreg.layout import RegistryLayout
+from jakreg.logs import NOT_ON_CONSOLE
 from jakreg.quality import QualityThresholds
 from jakreg.settings import DuckDBSettings
-from jakreg.time_limits import CENTER_SECONDS
 from tasks.extract.landing import newest_extract
 from tasks.extract.manifest import (
     FAILED,
@@ -76,16 +77,18 @@ def reusable_staged(
     return staged
 
 
-@task(name="load-center", task_run_name="load-{center.id}", timeout_seconds=CENTER_SECONDS)
+@task(name="load-center", task_run_name="load-{center.id}")
 def load_center(
     center: Center,
     layout: RegistryLayout,
     settings: DuckDBSettings,
     thresholds: QualityThresholds | None = None,
-) -> CenterLoad:
-    """Reuses or stages one center's newest extract; data errors are returned, never raised.
+) -> State:
+    """Reuses or stages one center's newest extract; its state holds the `CenterLoad`.
 
-    Other errors (a full disk, an unreadable share) are raised, so the flow can retry them.
+    A data error ends the task Failed with the error in one line (no traceback: it is expected,
+    and the subflow reports it once), its `CenterLoad` still the state's result. Other errors (a
+    full disk, an unreadable share) are raised, so the flow can retry them.
     """
     logger = get_run_logger()
     started = time.monotonic()
@@ -99,14 +102,29 @@ def load_center(
         staged = reusable_staged(layout.staged_dir, fingerprint, thresholds)
         status = UNCHANGED
         if staged is None:
-            staged = stage_center(center, layout.work_dir, settings, fingerprint, thresholds)
+            # A data error fails the stage task; its state raises it here.
+            state = stage_center(
+                center, layout.work_dir, settings, fingerprint, thresholds, return_state=True
+            )
+            staged = state.result()
             status = LOADED
     except CenterDataError as err:
-        logger.error("center %s: newest extract not loaded: %s", center.id, err)
         seconds = time.monotonic() - started
-        return CenterLoad(center.id, FAILED, None, str(err), seconds, fingerprint)
-    logger.info("center %s: extract %s %s", center.id, fingerprint.extract_date, status)
-    return CenterLoad(center.id, status, staged, None, time.monotonic() - started, fingerprint)
+        load = CenterLoad(center.id, FAILED, None, str(err), seconds, fingerprint)
+        return Failed(message=str(err), data=load)
+    seconds = time.monotonic() - started
+    # The terminal shows the run's progress line for the center instead (flows/progress.py).
+    logger.info(
+        "center %s: extract %s %s in %.1f s, %d rows read",
+        center.id,
+        fingerprint.extract_date,
+        status,
+        seconds,
+        staged.total_rows_read,
+        extra=NOT_ON_CONSOLE,
+    )
+    load = CenterLoad(center.id, status, staged, None, seconds, fingerprint)
+    return Completed(message=f"extract {fingerprint.extract_date} {status}", data=load)
 
 
 def record_loads(manifest: Path, loads: list[CenterLoad], run_id: str) -> None:

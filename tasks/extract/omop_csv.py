@@ -1,22 +1,25 @@
-"""omop_csv: an OMOP CDM v5.4 extract, tab-delimited UTF-8 files with headers, ISO dates.
+"""omop_csv: an OMOP CDM v5.3 or v5.4 as OHDSI ships it, in a DuckDB file or one file per table.
 
-person, death, observation_period, condition_occurrence (ICD-10 in condition_source_value),
-drug_exposure (drug_source_value: an ATC code, a name, or `ATC|name`; drug_concept_id may be 0)
-and cdm_source, whose single row's source_release_date is the data cut. A file may leave out CDM
-columns jakreg does not need. OMOP always has an end date, so staging reads an exposure ending on
-the release date or on the end of one of the person's observation periods as still running.
+person, death, observation_period, condition_occurrence, drug_exposure and cdm_source, plus the
+vocabulary tables concept, concept_ancestor and concept_relationship when the CDM carries them
+(`tasks/extract/omop_tables.py` finds and reads each). Drugs and diagnoses are mapped by concept
+through the vocabulary tables, else by source value (sql/staging/omop_csv/). The data cut is
+cdm_source.source_release_date, else the latest observation_period_end_date.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import duckdb
 
+from jakreg import vocabulary
 from jakreg.config import Center
 from jakreg.errors import CenterDataError
-from jakreg.omop_cdm import COLUMNS
-from tasks.extract.csv_files import CsvFile, CsvLayout, csv_reader_calls, load_csv_files
+from jakreg.omop_cdm import COLUMNS, VOCABULARY_TABLES
+from tasks.extract import omop_tables
+from tasks.extract.csv_files import CsvFile, CsvLayout, csv_reader, read_header
 from tasks.extract.reader_calls import ReaderCall
 from tasks.registry import database
 
@@ -69,26 +72,113 @@ FILE_NAMES = tuple(spec.name for spec in LAYOUT.files)
 DATA_FILES = tuple(spec.name for spec in LAYOUT.files if spec.name != "cdm_source.csv")
 
 
+# Tables an extract may leave out: a CDM may record no deaths and carry no vocabulary, and without
+# cdm_source the data cut is the latest observation period end.
+OPTIONAL_TABLES = ("death", "cdm_source")
+# The rows of the vocabulary tables staging reads: ancestors that are the vocabulary's ingredients
+# and indications, the relationships that lead from a drug or condition towards them, and the
+# ICD-10 concepts that name a condition's source code.
+VOCABULARY = {
+    "concept_ancestor": "ancestor_concept_id in $targets",
+    "concept_relationship": (
+        "relationship_id in $relationships and coalesce(invalid_reason, '') = ''"
+    ),
+    "concept": "vocabulary_id in ('ICD10', 'ICD10CM')",
+}
+
+
 def load_raw(con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path) -> dict[str, int]:
-    """One raw table per CDM file; cdm_source must hold exactly one release date (the data cut)."""
-    rows = load_csv_files(con, center, extract_dir, LAYOUT)
-    release_dates = database.fetch_value(
-        con, "select count(nullif(trim(source_release_date), '')) from raw.cdm_source"
-    )
-    if release_dates != 1 or rows["cdm_source.csv"] != 1:
-        raise CenterDataError(
-            center.id,
-            f"cdm_source has {rows['cdm_source.csv']} row(s) and {release_dates} "
-            "source_release_date(s); expected one row with one",
-            file="cdm_source.csv",
-            column="source_release_date",
-            hint="source_release_date is the data cut: the date the data were extracted up to",
-        )
+    """One raw table per CDM table, its rows read counted under the table's canonical file name
+    (`drug_exposure.csv`, whatever the form sent) as the row rules and the gate name them; the
+    vocabulary tables are read filtered and not counted. At most one release date is allowed."""
+    source = omop_tables.locate(center, extract_dir)
+    layout = LAYOUT.for_center(center)
+    database.run(con, "create schema if not exists raw")
+    rows: dict[str, int] = {}
+    omop_tables.attach(con, source)
+    try:
+        for spec in (*LAYOUT.files, *_vocabulary_specs()):
+            table = spec.table.removeprefix("raw.")
+            where = VOCABULARY.get(table, "")
+            read = omop_tables.load_table(
+                con, center, source, spec, layout, where, _vocabulary_parameters(where)
+            )
+            if read is None and table in (*OPTIONAL_TABLES, *VOCABULARY):
+                omop_tables.empty_table(con, spec)
+            elif read is None:
+                raise CenterDataError(
+                    center.id,
+                    "file is missing from the extract",
+                    file=source.describe(table),
+                    hint=f"send the CDM table {table} (a file {table}.csv or .parquet, or a "
+                    "table in the database file)",
+                )
+            elif table not in VOCABULARY:
+                rows[spec.name] = read
+    finally:
+        omop_tables.detach(con, source)
+    _check_data_cut(con, center, source)
     return rows
 
 
+# The vocabulary columns staging reads; the others of each table may be present or not.
+VOCABULARY_COLUMNS = {
+    "concept": ("concept_id", "vocabulary_id", "concept_code"),
+    "concept_ancestor": ("ancestor_concept_id", "descendant_concept_id"),
+    "concept_relationship": ("concept_id_1", "concept_id_2", "relationship_id"),
+}
+
+
+def _vocabulary_parameters(where: str) -> dict[str, list[str]]:
+    """The target concept ids and relationship ids a vocabulary filter binds."""
+    values = {
+        "targets": [str(i) for i in vocabulary.concept_targets()],
+        "relationships": sorted({r for r, _ in vocabulary.concept_relationships()}),
+    }
+    return {name: value for name, value in values.items() if f"${name}" in where}
+
+
+def _vocabulary_specs() -> tuple[CsvFile, ...]:
+    return tuple(_table(name, VOCABULARY_COLUMNS[name]) for name in VOCABULARY_TABLES)
+
+
+def _check_data_cut(con: duckdb.DuckDBPyConnection, center: Center, source: omop_tables.CdmSource):
+    """The data cut is the one release date in cdm_source, else the latest observation period
+    end; several release dates, or none and no observation period, leave it unknown."""
+    release_dates, period_ends = database.fetch_all(
+        con,
+        "select (select count(distinct nullif(trim(source_release_date), '')) "
+        "from raw.cdm_source), (select count(nullif(trim(observation_period_end_date), '')) "
+        "from raw.observation_period)",
+    )[0]
+    if release_dates > 1 or (release_dates == 0 and period_ends == 0):
+        raise CenterDataError(
+            center.id,
+            f"cdm_source has {release_dates} source_release_date(s) and observation_period "
+            f"{period_ends} end date(s); expected at most one release date, or observation "
+            "periods to take the data cut from",
+            file=source.describe("cdm_source"),
+            column="source_release_date",
+            hint="source_release_date is the data cut: the date the data were extracted up to",
+        )
+
+
 def reader_calls(center: Center, extract_dir: Path) -> list[ReaderCall]:
-    return csv_reader_calls(center, extract_dir, LAYOUT)
+    """The CSV reader calls of the CDM tables sent as delimited text (none for a database or
+    Parquet files, which the benchmark's floor does not time)."""
+    source = omop_tables.locate(center, extract_dir)
+    calls = []
+    for spec in LAYOUT.files:
+        path = source.files.get(spec.table.removeprefix("raw."))
+        if source.database or path is None or path.suffix.lower() == ".parquet":
+            continue
+        layout = dataclasses.replace(
+            LAYOUT.for_center(center),
+            delimiter=omop_tables.detect_delimiter(center, path, spec, LAYOUT),
+        )
+        header = read_header(center, path, layout)
+        calls.append(ReaderCall(path.name, *csv_reader(path, header, layout)))
+    return calls
 
 
 def staging_parameters(center: Center) -> dict[str, str]:

@@ -11,7 +11,7 @@ from jakreg.errors import CenterDataError
 from jakreg.settings import DuckDBSettings
 from tasks.extract.landing import check_regular_files
 from tasks.extract.manifest import fingerprint_extract
-from tasks.extract.stage_center import StagedExtract, stage_center
+from tasks.extract.stage_center import StagedExtract, stage_extract
 
 
 def restage_with_current_key(
@@ -30,7 +30,7 @@ def restage_with_current_key(
             return None
         records = {name: (kept.folder / name).read_bytes() for name in keep_with_it}
         work_dir = kept.folder.parents[2]  # <work>/staged/<center>/<extract>
-        staged = stage_center.fn(center, work_dir, DuckDBSettings.from_environment(), fingerprint)
+        staged = stage_extract(center, work_dir, DuckDBSettings.from_environment(), fingerprint)
     except CenterDataError:
         return None
     for name, content in records.items():

@@ -19,12 +19,13 @@ from pathlib import Path
 
 import duckdb
 from prefect import task
+from prefect.states import Failed, State
 
 from jakreg.config import ADVANCED_CLASSES, Center
+from jakreg.errors import CenterDataError
 from jakreg.faults import fault_point
 from jakreg.quality import QualityThresholds
 from jakreg.settings import DuckDBSettings
-from jakreg.time_limits import CENTER_SECONDS
 from tasks import sql_models
 from tasks.extract import dialects
 from tasks.extract.completeness import filled_counts
@@ -63,6 +64,19 @@ RULE_TABLES = {
     "staging.stg_extract",
 }
 CENTER_TABLES = ("patients", "diagnoses", "prescriptions", "extract")
+# Columns a dialect's staging model may add to the common shape, null for a dialect without them:
+# only OMOP finds ingredients and indications by concept id.
+OPTIONAL_CENTER_COLUMNS = {
+    "prescriptions": ("concept_ingredient", "concept_route"),
+    "diagnoses": ("concept_id", "concept_indication", "concept_route"),
+}
+# How many rows each route mapped: to an ingredient (prescriptions), to an indication (diagnoses).
+MAPPING_ROUTES = {
+    "drug": "select drug_mapping_route, count(*) from staging.stg_prescriptions "
+    "where drug_mapping_route is not null group by all",
+    "diagnosis": "select mapping_route, count(*) from staging.stg_diagnoses "
+    "where mapping_route is not null group by all",
+}
 STAGED_RECORD = "staged.json"
 # Staged tables added since earlier releases, with their columns: an extract staged before one was
 # added is read as having no rows of it (tasks/quality/quarantine.py falls back on such extracts).
@@ -92,6 +106,8 @@ class StagedExtract:
     rules_digest: str = ""
     # Rows with a value per delimited file and column (tasks/extract/completeness.py).
     filled: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Rows mapped per route, for drugs and for diagnoses (MAPPING_ROUTES).
+    mapping_routes: dict[str, dict[str, int]] = field(default_factory=dict)
     # Which key pseudonymised it and which code staged it: staged data is reused only when both
     # are still the ones in use (tasks/extract/incremental.py).
     key_id: str = ""
@@ -152,8 +168,23 @@ def staged_folder(staged_dir: Path, extract: ExtractFingerprint) -> Path:
     return staged_dir / extract.center_id / f"{extract.extract_date}-{extract.digest[:12]}"
 
 
-@task(name="stage-center", task_run_name="stage-{center.id}", timeout_seconds=CENTER_SECONDS)
+@task(name="stage-center", task_run_name="stage-{center.id}")
 def stage_center(
+    center: Center,
+    work_dir: Path,
+    settings: DuckDBSettings,
+    extract: ExtractFingerprint | None = None,
+    thresholds: QualityThresholds | None = None,
+) -> StagedExtract | State:
+    """`stage_extract` as a task of the run: a data error fails it with the error's one line
+    (no traceback: it is expected) and is raised to the caller."""
+    try:
+        return stage_extract(center, work_dir, settings, extract, thresholds)
+    except CenterDataError as err:
+        return Failed(message=str(err), data=err)
+
+
+def stage_extract(
     center: Center,
     work_dir: Path,
     settings: DuckDBSettings,
@@ -165,11 +196,31 @@ def stage_center(
     rule (with the dates of `thresholds`, by default the default ones)."""
     thresholds = thresholds or QualityThresholds()
     extract = extract or fingerprint_extract(center, newest_extract(center))
-    extract_dir = extract.folder
     target = staged_folder(work_dir / "staged", extract)
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
+    try:
+        staged = _stage_into(partial, target, center, extract, settings, thresholds)
+    except BaseException:
+        # A run that ends, even on a data error, leaves no half-staged folder: only a killed one
+        # does, which the next run clears and reports (tasks/registry/publish.py).
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    replace_folder(partial, target)
+    return staged
+
+
+def _stage_into(
+    partial: Path,
+    target: Path,
+    center: Center,
+    extract: ExtractFingerprint,
+    settings: DuckDBSettings,
+    thresholds: QualityThresholds,
+) -> StagedExtract:
+    """Writes the staged extract's files and record into `partial`; `target` is its final place."""
+    extract_dir = extract.folder
     with settings.connect() as con:
         install_patient_key_macro(con, pseudonym_key())
         sql_models.create_macros(con)
@@ -189,11 +240,7 @@ def stage_center(
         staging = sql_models.SQL_DIR / "staging"
         sql_models.run_models(con, sql_models.discover([staging / center.dialect]), parameters)
         for table in CENTER_TABLES:
-            database.run(
-                con,
-                f"create or replace view staging.center_{table} as "
-                f"select * from staging.stg_{center.dialect}__{table}",
-            )
+            _create_center_view(con, center.dialect, table)
         common = sql_models.discover([staging])
         ruled = sql_models.upstream_of(common, RULE_TABLES)
         sql_models.run_models(con, ruled, parameters)
@@ -211,6 +258,7 @@ def stage_center(
         unmapped = database.fetch_value(
             con, "select coalesce(sum(n_rows), 0) from staging.stg_unmapped_terms"
         )
+        routes = {kind: dict(database.fetch_all(con, sql)) for kind, sql in MAPPING_ROUTES.items()}
     staged = StagedExtract(
         center.id,
         extract_dir.name,
@@ -226,7 +274,31 @@ def stage_center(
         key_id=key_id(pseudonym_key()),
         code_digest=code_digest(),
         staged_at=datetime.now(UTC).isoformat(),
+        mapping_routes=routes,
     )
     staged.save(partial)
-    replace_folder(partial, target)
     return staged
+
+
+def _create_center_view(con: duckdb.DuckDBPyConnection, dialect: str, table: str) -> None:
+    """`staging.center_<table>`: the dialect's model, with the optional columns it lacks as null."""
+    model = f"stg_{dialect}__{table}"
+    present = {
+        name
+        for (name,) in database.fetch_all(
+            con,
+            "select column_name from information_schema.columns "
+            "where table_schema = 'staging' and table_name = $table",
+            {"table": model},
+        )
+    }
+    missing = [
+        f", null::varchar as {column}"
+        for column in OPTIONAL_CENTER_COLUMNS.get(table, ())
+        if column not in present
+    ]
+    database.run(
+        con,
+        f"create or replace view staging.center_{table} as "
+        f"select *{''.join(missing)} from staging.{model}",
+    )

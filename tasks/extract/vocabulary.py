@@ -12,6 +12,8 @@ VOCABULARY_TABLES = (
     "drug_terms",
     "stop_reasons",
     "icd10_indications",
+    "condition_concepts",
+    "concept_relationships",
     "non_study_terms",
 )
 

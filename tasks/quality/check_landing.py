@@ -1,7 +1,8 @@
 """`jakreg validate`: the per-center gate alone, on what is in the landing folders.
 
 Each center's newest extract is staged into a temporary folder and validated exactly as a run
-would; nothing is built or published. Given the registry's work folder, the row counts are
+would; nothing is built or published. No Prefect API is needed: the steps run as plain functions,
+so a data manager's check starts no server. Given the registry's work folder, the row counts are
 compared with each center's last accepted extract there; nothing is written into it.
 """
 
@@ -20,7 +21,7 @@ from jakreg.errors import JakregError
 from jakreg.quality import QualityThresholds
 from jakreg.settings import DuckDBSettings
 from tasks.extract.pseudonym import KEY_VARIABLE
-from tasks.extract.stage_center import StagedExtract, stage_center
+from tasks.extract.stage_center import StagedExtract, stage_extract
 from tasks.quality.context import build_data_docs
 from tasks.quality.quarantine import QualityGate
 from tasks.quality.row_rule_outcomes import RejectedRow
@@ -55,7 +56,9 @@ def check_landing(
     rejected = {}
     with tempfile.TemporaryDirectory(prefix="jakreg-validate-") as scratch:
         work = Path(scratch)
-        gate = QualityGate.start(work, Path(docs_dir), thresholds, "validate", work_dir)
+        gate = QualityGate.start(
+            work, Path(docs_dir), thresholds, "validate", work_dir, prefect_tasks=False
+        )
         if not center_id:
             gate.verdicts.update({label: f"not read: {p}" for label, p in centers.unnamed.items()})
         for center in chosen:
@@ -63,11 +66,11 @@ def check_landing(
                 gate.verdicts[center.id] = f"not read: {center.config_error}"
                 continue
             try:
-                extract = stage_center(
+                extract = stage_extract(
                     center, work, DuckDBSettings.from_environment(), thresholds=thresholds
                 )
             except JakregError as err:
-                gate.verdicts[center.id] = f"not staged: {err}"
+                gate.verdicts[center.id] = str(err)
                 continue
             rejected[center.id] = rejected_rows(extract)
             gate.check_center(center, extract)

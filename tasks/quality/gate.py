@@ -21,7 +21,6 @@ from great_expectations.data_context import FileDataContext
 from prefect import task
 
 from jakreg.quality import QualityThresholds
-from jakreg.time_limits import VALIDATE_SECONDS
 from tasks.extract import dialects
 from tasks.extract.stage_center import STAGED_TABLES, StagedExtract
 from tasks.quality.completeness import ColumnFill, completeness_drops, write_drops_table
@@ -68,7 +67,6 @@ def suite_files(suite: str) -> list[Path]:
 @task(
     name="validate-center",
     task_run_name="validate-{extract.center_id}",
-    timeout_seconds=VALIDATE_SECONDS,
 )
 def validate_center(
     extract: StagedExtract,
@@ -117,7 +115,7 @@ def validate_center(
     return Verdict(extract.center_id, tuple(_named_for_files(findings, dialect)))
 
 
-@task(name="validate-registry", timeout_seconds=VALIDATE_SECONDS)
+@task(name="validate-registry")
 def validate_registry(building: Path, quality_dir: Path, docs_dir: Path, run_name: str) -> Verdict:
     """Marts suites on the registry database built next to the published one."""
     context = open_context(quality_dir, docs_dir)

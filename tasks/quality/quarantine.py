@@ -45,6 +45,8 @@ from tasks.registry.atomic_files import PARTIAL
 from tasks.registry.inputs import key_id
 
 NOT_STAGED = "the newest extract could not be staged"
+# A center whose newest extract could not be read was never validated: not "quality failed".
+NOT_VALIDATED = "not validated"
 REGISTRY = "registry"
 
 
@@ -81,6 +83,8 @@ class QualityGate:
     run_name: str
     verdicts: dict[str, Verdict | str]
     baseline_dir: Path | None = None
+    # False outside a flow (`jakreg validate`): the suites run as plain functions, no Prefect API.
+    prefect_tasks: bool = True
     # GX's file-backed context is not thread-safe: opening it rewrites its config file, and GX
     # keeps one current project per process. Centers are gated one at a time.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -93,10 +97,13 @@ class QualityGate:
         thresholds: QualityThresholds,
         run_name: str,
         baseline_dir: Path | None = None,
+        prefect_tasks: bool = True,
     ) -> QualityGate:
         """A gate with the previous run's validation results cleared from the context; row
         counts are compared with the extracts accepted in `baseline_dir` (default: `work_dir`)."""
-        gate = cls(Path(work_dir), Path(docs_dir), thresholds, run_name, {}, baseline_dir)
+        gate = cls(
+            Path(work_dir), Path(docs_dir), thresholds, run_name, {}, baseline_dir, prefect_tasks
+        )
         open_context(gate.quality_dir, gate.docs_dir, fresh=True)
         return gate
 
@@ -127,7 +134,8 @@ class QualityGate:
         digest = validation_digest(extract, center.dialect, baseline, self.thresholds, filled)
         verdict = recorded_verdict(extract, digest)
         if verdict is None:
-            verdict = validate_center(
+            validate = validate_center if self.prefect_tasks else validate_center.fn
+            verdict = validate(
                 extract,
                 center.dialect,
                 baseline,
@@ -151,7 +159,8 @@ class QualityGate:
     def not_staged(self, center: Center, problem: str) -> CenterDecision:
         """A center whose newest extract could not be read: its last accepted one goes in."""
         self.verdicts[center.id] = f"not staged: {problem}"
-        return self._quarantine(center.id, self._last_accepted(center), problem)
+        kept = self._last_accepted(center)
+        return self._quarantine(center.id, kept, problem, NOT_VALIDATED)
 
     def _last_accepted(
         self, center: Center, before: StagedExtract | None = None
@@ -182,7 +191,10 @@ class QualityGate:
         (run_folder / "quality_gate.md").write_text(report, encoding="utf-8")
         published = (published_folder / relative).resolve().as_uri()
         create_markdown_artifact(
-            key="quality-gate", markdown=markdown_report(self.verdicts, published)
+            key="quality-gate",
+            markdown=markdown_report(self.verdicts, published),
+            description="The data-quality gate: each center's and the registry's status, the "
+            "expectations that failed or warned, and a link to the Data Docs",
         )
         return index
 
@@ -213,12 +225,24 @@ class QualityGate:
         return QualityStatus(level, tuple(centers), str(docs))
 
     @staticmethod
-    def _quarantine(center_id: str, previous: StagedExtract | None, problem: str) -> CenterDecision:
+    def _quarantine(
+        center_id: str, previous: StagedExtract | None, problem: str, status: str = FAILED
+    ) -> CenterDecision:
         if previous:
             problem += f"; quarantined, its extract {previous.extract_date} is kept"
         else:
             problem += "; quarantined, and it has no earlier accepted extract: left out"
-        return CenterDecision(center_id, FAILED, previous, problem)
+        return CenterDecision(center_id, status, previous, problem)
+
+
+def finding_keys(verdict: Verdict | str | None) -> list[str]:
+    """A center's findings as the registry records them, to tell new ones from resolved ones the
+    next night: level, suite and expectation (no counts, no values)."""
+    if verdict is None:
+        return []
+    if isinstance(verdict, str):
+        return [f"[{ERROR}] {verdict}"]
+    return sorted({f"[{f.level}] {f.suite}: {f.expectation}" for f in verdict.findings})
 
 
 def last_accepted_extract(

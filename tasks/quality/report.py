@@ -9,6 +9,8 @@ from __future__ import annotations
 from tasks.quality.row_rule_outcomes import RejectedRow
 from tasks.quality.verdict import ERROR, WARNING, Verdict
 
+NOT_READ = "not read"
+
 
 def markdown_report(verdicts: dict[str, Verdict | str], data_docs: str) -> str:
     """A markdown table of every center and the registry, then each finding; `data_docs` is the
@@ -51,9 +53,15 @@ def markdown_report(verdicts: dict[str, Verdict | str], data_docs: str) -> str:
 
 
 def text_table(verdicts: dict[str, Verdict | str]) -> str:
-    """`scope  status  errors  warnings`, one line each, then the findings indented."""
+    """`scope  status  errors  warnings`, one line each (a center whose extract could not be read:
+    `not read`), then the findings and read errors indented."""
     rows = [("scope", "status", "errors", "warnings")]
-    rows += [(scope, *map(str, _counts(verdict))) for scope, verdict in verdicts.items()]
+    rows += [
+        (scope, *map(str, _counts(verdict)))
+        if isinstance(verdict, Verdict)
+        else (scope, NOT_READ, "-", "-")
+        for scope, verdict in verdicts.items()
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
@@ -65,6 +73,23 @@ def text_table(verdicts: dict[str, Verdict | str]) -> str:
         else:
             lines.extend(f"  {scope}: {finding.describe()}" for finding in verdict.findings)
     return "\n".join(line.rstrip() for line in lines)
+
+
+def what_to_do(verdicts: dict[str, Verdict | str]) -> str:
+    """One line for the data manager: which centers to fix and how, or that all is well."""
+    unread = [scope for scope, verdict in verdicts.items() if isinstance(verdict, str)]
+    failed = [s for s, v in verdicts.items() if isinstance(v, Verdict) and v.failed]
+    if not unread and not failed:
+        return "What to do: nothing; every center would be accepted (warnings are published)."
+    steps = []
+    if unread:
+        steps.append(f"{', '.join(unread)}: correct the file named above and re-export it")
+    if failed:
+        steps.append(
+            f"{', '.join(failed)}: correct the rows counted in the [error] lines (Data Docs list "
+            "them) and re-export"
+        )
+    return "What to do: " + "; ".join(steps) + "; then run jakreg validate again."
 
 
 def rejected_table(rejected: dict[str, list[RejectedRow]]) -> str:

@@ -28,7 +28,6 @@ from jakreg.config import Protocol
 from jakreg.faults import fault_point
 from jakreg.layout import RegistryLayout
 from jakreg.settings import DuckDBSettings
-from jakreg.time_limits import BUILD_SECONDS, PUBLISH_SECONDS
 from tasks.extract.stage_center import STAGED_TABLES, StagedExtract
 from tasks.registry import database as db
 from tasks.registry.build_center import CenterBuild, mart_rows, mart_tables
@@ -49,7 +48,7 @@ class RegistryBuild:
         return mart_rows(self.row_counts)
 
 
-@task(name="build-registry", timeout_seconds=BUILD_SECONDS)
+@task(name="build-registry")
 def build_registry(
     database: Path,
     builds: list[CenterBuild],
@@ -64,9 +63,10 @@ def build_registry(
     into place.
 
     `meta.run` records the run, the protocol, the extracts, the digest of the build's inputs, the
-    gate's decision per center (`decisions`), each center's build digest and the rows its extract
-    had set aside per file and row rule (`rejected_rows`), so a later run with
-    the same inputs can stand on this one (tasks/registry/inputs.py)."""
+    gate's decision per center (`decisions`), each center's build digest, the rows its extract
+    had set aside per file and row rule (`rejected_rows`) and how many rows of each center each
+    route mapped (concept or source value, `mapping_routes`), so a later run with the same inputs
+    can stand on this one (tasks/registry/inputs.py)."""
     building = database.with_name(database.name + ".building")
     building.unlink(missing_ok=True)
     database.parent.mkdir(parents=True, exist_ok=True)
@@ -105,6 +105,7 @@ def build_registry(
             "$inputs_digest as inputs_digest, $centers::json as centers, "
             "$mart_rows::json as mart_rows, $builds::json as builds, "
             "$rejected_rows::json as rejected_rows, "
+            "$mapping_routes::json as mapping_routes, "
             "$key_fingerprint as key_fingerprint",
             {
                 "run_id": run_id,
@@ -115,6 +116,7 @@ def build_registry(
                 "mart_rows": json.dumps(counts),
                 "builds": json.dumps({b.staged.center_id: b.digest for b in builds}),
                 "rejected_rows": json.dumps({e.center_id: e.rejected for e in staged}),
+                "mapping_routes": json.dumps({e.center_id: e.mapping_routes for e in staged}),
                 "key_fingerprint": _key_fingerprint(staged),
             },
         )
@@ -169,7 +171,7 @@ def _parquet(build: CenterBuild, table: str) -> str:
     return str(build.staged.parquet(name) if layer == "staging" else build.parquet(table))
 
 
-@task(name="publish-registry", timeout_seconds=PUBLISH_SECONDS)
+@task(name="publish-registry")
 def publish_registry(
     build: RegistryBuild, layout: RegistryLayout, run_id: str, keep_versions: int
 ) -> Version:

@@ -24,7 +24,6 @@ from jakreg.config import Protocol
 from jakreg.faults import fault_point
 from jakreg.layout import RegistryLayout
 from jakreg.settings import DuckDBSettings
-from jakreg.time_limits import BUILD_SECONDS
 from tasks import sql_models
 from tasks.extract.stage_center import STAGED_TABLES, StagedExtract
 from tasks.registry import database as db
@@ -84,7 +83,7 @@ def reusable_build(folder: Path, staged: StagedExtract, digest: str) -> CenterBu
     return CenterBuild(staged, folder, digest, record["row_counts"])
 
 
-@task(name="build-center", task_run_name="build-{staged.center_id}", timeout_seconds=BUILD_SECONDS)
+@task(name="build-center", task_run_name="build-{staged.center_id}")
 def build_center(
     staged: StagedExtract, protocol: Protocol, layout: RegistryLayout, settings: DuckDBSettings
 ) -> CenterBuild:

@@ -143,10 +143,10 @@ def test_a_run_with_nothing_new_still_reports_a_quarantined_center(registry: Pat
 
     second = _refresh(registry)
 
-    result = second.result(raise_on_failure=False).result
+    result = second.result()
     assert not _built(result.run_id)
     assert published_files(registry) == published
-    assert second.is_failed()
+    assert second.name == "Partial"
     assert second.message == first.message
     assert "patients.csv" in result.failed_centers["valencia"]
     assert result.in_registry == {"valencia": good, "sagunto": result.in_registry["sagunto"]}
@@ -254,8 +254,8 @@ def test_a_bad_center_entry_fails_that_center_only(registry: Path) -> None:
 
     state = _refresh(registry)
 
-    assert state.is_failed()
-    result = state.result(raise_on_failure=False).result
+    assert state.name == "Partial"
+    result = state.result()
     assert "unknown option 'delimeter' (did you mean 'delimiter'?)" in result.failed_centers[first]
     assert "must be 1 to 64 lower-case letters" in result.failed_centers["centers[3]"]
     assert state.message.startswith("2 of 3 centers not refreshed: ")
@@ -303,9 +303,9 @@ def test_center_with_broken_new_extract_keeps_its_last_good_extract(registry: Pa
 
     state = _refresh(registry)
 
-    assert state.is_failed()
+    assert (state.type.value, state.name) == ("COMPLETED", "Partial")
     assert state.message == f"1 of 2 centers not refreshed: valencia (kept extract {good})"
-    result = state.result(raise_on_failure=False).result
+    result = state.result()
     assert "patients.csv" in result.failed_centers["valencia"]
     assert _statuses(registry, result.run_id) == {"valencia": {"failed"}, "sagunto": {"unchanged"}}
     assert _prescriptions_per_center(registry) == before
@@ -324,19 +324,16 @@ def test_a_corrected_dump_failing_the_gate_under_the_same_date_keeps_the_dump_se
 
     halved = _refresh(registry)
 
-    assert halved.is_failed()
+    assert halved.name == "Partial"
     assert halved.message == f"1 of 2 centers not refreshed: valencia (kept extract {extract.name})"
-    assert (
-        "prescriptions.csv has not shrunk"
-        in halved.result(raise_on_failure=False).result.failed_centers["valencia"]
-    )
+    assert "prescriptions.csv has not shrunk" in halved.result().failed_centers["valencia"]
     assert _prescriptions_per_center(registry) == before
     assert len(list(staged.iterdir())) == 2
 
     prescriptions.write_text("".join(lines[:-1]), encoding="utf-8")
     corrected = _refresh(registry)
 
-    assert corrected.is_completed()
+    assert (corrected.type.value, corrected.name) == ("COMPLETED", "Completed")
     assert _prescriptions_per_center(registry)["valencia"] == before["valencia"] - 1
     assert len(list(staged.iterdir())) == 1
 
@@ -346,7 +343,7 @@ def test_each_center_has_a_subflow_run_whose_state_is_its_outcome(registry: Path
 
     state = _refresh(registry)
 
-    run_id = state.result(raise_on_failure=False).result.run_id
+    run_id = state.result().run_id
     subflows = _subflow_runs(run_id)
     assert sorted(subflows) == ["center-sagunto", "center-valencia"]
     with get_client(sync_client=True) as client:
@@ -360,6 +357,6 @@ def test_each_center_has_a_subflow_run_whose_state_is_its_outcome(registry: Path
     assert valencia.message.startswith("center valencia, file ")
     assert "patients.csv" in valencia.message
     assert valencia.message.endswith(f"; quarantined, its extract {good} is kept")
-    assert state.is_failed()
+    assert state.name == "Partial"
     assert state.message == f"1 of 2 centers not refreshed: valencia (kept extract {good})"
     assert "load-valencia" in _task_run_names(run_id)

@@ -91,7 +91,7 @@ def test_latest_points_at_the_run_folder(refreshed: dict) -> None:
 
 
 def test_run_publishes_its_headline_artifacts_with_small_cells_masked(refreshed: dict) -> None:
-    keys = ["jakreg-run-summary", "jakreg-retention-9-months", "jakreg-cox-switching-vs-cycling"]
+    keys = ["registry-run-summary", "jakreg-retention-9-months", "jakreg-cox-switching-vs-cycling"]
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=keys))
@@ -99,7 +99,7 @@ def test_run_publishes_its_headline_artifacts_with_small_cells_masked(refreshed:
     flow_run_id = refreshed["result"].run_folder.name.rsplit("-", 1)[1]
     ours = {a.key: a for a in artifacts if str(a.flow_run_id).replace("-", "")[:8] == flow_run_id}
     assert sorted(ours) == sorted(keys)
-    summary = ours["jakreg-run-summary"].data
+    summary = ours["registry-run-summary"].data
     assert "| cycling |" in summary and "| switching |" in summary
     assert re.search(r"data quality: \*\*(passed|warnings|failed|not validated)\*\*", summary)
     headline = json.loads(ours["jakreg-retention-9-months"].data)

@@ -63,12 +63,14 @@ def build(
     database.run(
         con,
         "create table staging.stg_diagnoses (center_id varchar, patient_key varchar, "
-        "icd10_code varchar, diagnosis_date date, indication varchar, source_row integer)",
+        "icd10_code varchar, diagnosis_date date, indication varchar, mapping_route varchar, "
+        "diagnosis_unmapped boolean, source_row integer)",
     )
     database.run(
         con,
         "create table staging.stg_prescriptions (center_id varchar, patient_key varchar, "
-        "drug_source_value varchar, ingredient varchar, target_class varchar, start_date date, "
+        "drug_source_value varchar, ingredient varchar, drug_mapping_route varchar, "
+        "target_class varchar, start_date date, "
         "end_date date, stop_reason_source_value varchar, stop_reason_class varchar, "
         "stop_reason_unmapped boolean, source_row integer)",
     )
@@ -81,8 +83,11 @@ def build(
             [CENTER, patient.key, patient.sex, patient.birth, day(patient.death), row],
         )
         for icd10, diagnosed, indication in patient.diagnoses:
+            route = None if indication == "other" else "source_value"
             _insert(
-                con, "stg_diagnoses", [CENTER, patient.key, icd10, day(diagnosed), indication, row]
+                con,
+                "stg_diagnoses",
+                [CENTER, patient.key, icd10, day(diagnosed), indication, route, False, row],
             )
         for ingredient, start, end, *reason in patient.prescriptions:
             rx_row += 1
@@ -95,6 +100,7 @@ def build(
                     patient.key,
                     ingredient,
                     ingredient,
+                    "source_value",
                     classes[ingredient],
                     day(start),
                     day(end),

@@ -27,6 +27,12 @@ def test_landing_paths_are_relative_to_the_centers_file(tmp_path: Path) -> None:
     [
         ("{id: valencia, dialect: excel, landing: x}", "dialect 'excel' is not one of"),
         ("{id: valencia, dialect: registry_csv}", "missing landing"),
+        ("{id: valencia, kind: rows, landing: x}", "kind 'rows' is not one of dump, aggregates"),
+        ("{id: valencia, kind: aggregates}", "missing landing"),
+        (
+            "{id: valencia, kind: aggregates, landing: x, dialect: registry_csv}",
+            r"a center of kind aggregates takes no \['dialect'\]",
+        ),
     ],
 )
 def test_a_bad_center_entry_fails_that_center_only(
@@ -38,6 +44,18 @@ def test_a_bad_center_entry_fails_that_center_only(
     assert message in valencia.config_error
     assert valencia.config_error.startswith(f"{path}: center valencia: ")
     assert madrid.config_error is None
+
+
+def test_a_center_of_kind_aggregates_is_listed_apart_from_the_dump_centers(tmp_path: Path) -> None:
+    path = _centers(
+        tmp_path,
+        "centers:\n  - {id: valencia, dialect: registry_csv, landing: a}\n"
+        "  - {id: madrid, kind: aggregates, landing: bundles/madrid}\n",
+    )
+    centers = load_centers(path)
+    assert [c.id for c in centers.centers] == ["valencia"]
+    [federated] = centers.aggregate_centers
+    assert (federated.id, federated.landing) == ("madrid", (tmp_path / "bundles/madrid").resolve())
 
 
 @pytest.mark.parametrize("bad_id", ["Valencia", '"valencia\\n"', "''", "[a]", "7"])

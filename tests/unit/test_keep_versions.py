@@ -25,8 +25,13 @@ def test_the_command_line_refuses_fewer_than_one_kept_version(
 
 
 def test_the_flow_refuses_fewer_than_one_kept_version_before_touching_anything(
-    tmp_path: Path,
+    tmp_path: Path, prefect_harness
 ) -> None:
-    with pytest.raises(ConfigError, match="keep at least 1 version"):
-        registry_refresh.fn(tmp_path / "c.yaml", tmp_path / "r.duckdb", tmp_path, keep_versions=0)
+    state = registry_refresh(
+        tmp_path / "c.yaml", tmp_path / "r.duckdb", tmp_path, keep_versions=0, return_state=True
+    )
+    assert state.is_failed()
+    assert "keep at least 1 version" in state.message
+    with pytest.raises(ConfigError):
+        state.result()
     assert list(tmp_path.iterdir()) == []

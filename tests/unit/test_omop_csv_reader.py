@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from jakreg.config import Center
 from jakreg.errors import CenterDataError
 from tasks.extract import omop_csv
 from tests.conftest import expected_patient_key
@@ -110,20 +111,50 @@ def test_drug_source_value_maps_by_atc_code_name_or_both(
     ]
 
 
-def test_cdm_source_without_exactly_one_release_date_is_refused(tmp_path: Path) -> None:
+def _load_raw(center: Center, folder: Path) -> dict[str, int]:
+    return omop_csv.load_raw(duckdb.connect(), center, folder)
+
+
+def test_cdm_source_with_two_release_dates_is_refused(tmp_path: Path) -> None:
     center, folder = omop_extract(
-        tmp_path, {"cdm_source": [{"source_release_date": RELEASE}, {"source_release_date": ""}]}
+        tmp_path,
+        {"cdm_source": [{"source_release_date": RELEASE}, {"source_release_date": "2026-09-30"}]},
     )
     with pytest.raises(CenterDataError) as caught:
-        omop_csv.load_raw(duckdb.connect(), center, folder)
+        _load_raw(center, folder)
     assert str(caught.value).startswith(
-        "center madrid, file cdm_source.csv, column source_release_date: cdm_source has 2 row(s) "
-        "and 1 source_release_date(s)"
+        "center madrid, file cdm_source.csv, column source_release_date: cdm_source has 2 "
+        "source_release_date(s)"
     )
 
 
-def test_a_missing_cdm_source_is_named(tmp_path: Path) -> None:
-    center, folder = omop_extract(tmp_path, {})
+def test_without_cdm_source_the_data_cut_is_the_latest_observation_period_end(
+    tmp_path: Path,
+) -> None:
+    center, folder = omop_extract(
+        tmp_path,
+        {
+            "person": [_person("1", "000042"), _person("2", "000043")],
+            "observation_period": [
+                {
+                    "person_id": person,
+                    "observation_period_start_date": "2020-01-01",
+                    "observation_period_end_date": end,
+                }
+                for person, end in (("1", "2026-09-30"), ("2", "2026-10-15"))
+            ],
+            "drug_exposure": [_exposure("2024-06-01")],
+        },
+    )
     (folder / "cdm_source.csv").unlink()
-    with pytest.raises(CenterDataError, match=r"cdm_source\.csv: file is missing from the extract"):
-        omop_csv.load_raw(duckdb.connect(), center, folder)
+    cut = staged_rows(tmp_path, center, "select data_cut_date::varchar from 'stg_extract.parquet'")
+    assert cut == [("2026-10-15",)]
+
+
+def test_a_missing_drug_exposure_table_is_named(tmp_path: Path) -> None:
+    center, folder = omop_extract(tmp_path, {})
+    (folder / "drug_exposure.csv").unlink()
+    with pytest.raises(
+        CenterDataError, match=r"drug_exposure\.csv: file is missing from the extract"
+    ):
+        _load_raw(center, folder)

@@ -41,9 +41,11 @@ def test_status_shows_runs_versions_and_days_since_each_centers_extract(
                 "load": "failed",
                 "extract_date": None,
                 "in_registry": None,
-                "quality": "failed",
+                "quality": "not validated",
+                "seconds": 0.5,
             },
         },
+        {"stage-centers": 2.5, "quality-gate": 4.0},
     )
     record_start(layout.run_log, "bbbbbbbb-2")
 
@@ -53,9 +55,15 @@ def test_status_shows_runs_versions_and_days_since_each_centers_extract(
     assert "lock: free" in out
     assert f"  kept {version.name}  <- published" in out
     assert "run bbbbbbbb-2  did not finish" in out
-    assert "run aaaaaaaa-1  Failed: 1 of 2 centers not refreshed: sagunto (left out)" in out
+    assert "run aaaaaaaa-1  Failed after " in out
+    assert " s: 1 of 2 centers not refreshed: sagunto (left out)" in out
+    assert "stage-centers 2.5 s" in out and "quality-gate 4.0 s" in out
     assert f"valencia: extract {ten_days_ago} in the registry (10 days old)" in out
-    assert "sagunto: not in the registry; newest extract none found: failed" in out
+    assert (
+        "sagunto: not in the registry; newest extract none found: could not be read in 0.5 s, "
+        "not validated" in out
+    )
+    assert "quality" not in out.split("sagunto:")[1].splitlines()[0]
 
 
 def test_after_a_rollback_status_shows_the_extracts_of_the_restored_version(

@@ -4,6 +4,11 @@ OMOP has no open prescriptions: an exposure still running at the data cut is wri
 the source release date or on the end of the person's observation period (death, else the data
 cut), which is how the reader recognises it. person_id is a number private to the extract; the
 hospital's local identifier is person_source_value.
+
+Most rows carry real standard concepts (a clinical drug under its RxNorm ingredient, a SNOMED
+condition under RA, PsA or axSpA) and the vocabulary rows a CDM would carry for them (concept,
+concept_ancestor); the rest have concept id 0, as rows an ETL could not map do, so that both the
+concept route and the source-value route stay exercised (jakreg/simulate/omop_concepts.py).
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ import random
 from datetime import date
 from pathlib import Path
 
+from jakreg import vocabulary
 from jakreg.omop_cdm import COLUMNS
-from jakreg.simulate.cohort import Patient, Prescription, SimCenter
+from jakreg.simulate import omop_concepts
+from jakreg.simulate.cohort import ICD10_BY_INDICATION, Patient, Prescription, SimCenter
 from jakreg.simulate.naming import atc_code, drug_text, stop_reason_text
 from jakreg.simulate.truth import iso
 
@@ -22,6 +29,11 @@ GENDER_CONCEPT = {"F": 8532, "M": 8507}
 EHR = 32817
 EHR_PRESCRIPTION = 32838
 CDM_V54 = 756265
+# Share of rows written with their standard concept; the others carry concept id 0.
+CONCEPT_SHARE = 0.7
+INDICATION_OF_CODE = {
+    code: indication for indication, codes in ICD10_BY_INDICATION.items() for code in codes
+}
 
 
 class OmopCsvWriter:
@@ -48,6 +60,10 @@ class OmopCsvWriter:
             cdm_version="v5.4",
             cdm_version_concept_id=CDM_V54,
         )
+        for row in omop_concepts.concept_rows():
+            self._row("concept", **row)
+        for row in omop_concepts.concept_ancestor_rows():
+            self._row("concept_ancestor", **row)
         self.next_id = {"person": 1, "condition_occurrence": 1, "drug_exposure": 1}
 
     def _row(self, table: str, **values: object) -> None:
@@ -102,7 +118,7 @@ class OmopCsvWriter:
                     "condition_occurrence",
                     condition_occurrence_id=self._id("condition_occurrence"),
                     person_id=person_id,
-                    condition_concept_id=0,
+                    condition_concept_id=self._condition_concept(code),
                     condition_start_date=iso(day),
                     condition_type_concept_id=EHR,
                     condition_source_value=code,
@@ -123,7 +139,7 @@ class OmopCsvWriter:
         values = {
             "drug_exposure_id": self._id("drug_exposure"),
             "person_id": person_id,
-            "drug_concept_id": 0,
+            "drug_concept_id": self._drug_concept(prescription.ingredient),
             "drug_exposure_start_date": iso(prescription.start),
             "drug_exposure_end_date": iso(end),
             "drug_type_concept_id": EHR_PRESCRIPTION,
@@ -132,6 +148,17 @@ class OmopCsvWriter:
         }
         for _ in range(prescription.copies):
             self._row("drug_exposure", **values)
+
+    def _drug_concept(self, ingredient: str) -> int:
+        if self.rng.random() >= CONCEPT_SHARE:
+            return 0
+        return omop_concepts.drug_concept_id(ingredient)
+
+    def _condition_concept(self, code: str) -> int:
+        indication = INDICATION_OF_CODE.get(code)
+        if indication is None or self.rng.random() >= CONCEPT_SHARE:
+            return 0
+        return vocabulary.indication_concepts()[indication][0]
 
     def _drug_source_value(self, ingredient: str) -> str:
         """An ATC code (current or pre-2024), a name, or both as `ATC|name`."""

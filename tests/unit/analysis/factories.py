@@ -19,10 +19,13 @@ def failure(
     sex: str = "F",
     indication: str = "RA",
     prior_lines: int = 1,
+    patient: int | None = None,
 ) -> dict:
+    """One failure; each row is its own patient unless `patient` says otherwise."""
     has_next = strategy != "none"
     return {
         "center_id": center,
+        "patient_number": patient,
         "index_jaki": index_jaki,
         "stop_reason_class": "inefficacy_secondary",
         "strategy": strategy,
@@ -38,7 +41,13 @@ def failure(
 
 
 def failures(rows: list[dict]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema_overrides={"retention_days": pl.Int32})
+    numbered = [
+        {**row, "patient_number": row["patient_number"] or 1_000_000 + i}
+        for i, row in enumerate(rows)
+    ]
+    return pl.DataFrame(
+        numbered, schema_overrides={"retention_days": pl.Int32, "patient_number": pl.Int64}
+    )
 
 
 def jaki_course(

@@ -6,8 +6,7 @@ import polars as pl
 import pytest
 
 from jakreg.config import Protocol
-from tasks.analysis import comparison
-from tasks.analysis.comparison import cox_table, logrank_table, shared_comparisons
+from tasks.analysis.comparison import cox_table, logrank_table
 from tests.unit.analysis.factories import failure, failures
 
 
@@ -55,26 +54,30 @@ def test_switching_retained_longer_has_a_hazard_ratio_below_one() -> None:
         "male vs female",
         "prior advanced therapies, per line",
         "indication PsA vs RA",
+        "global proportional-hazards test",
     }
 
 
 def test_logrank_compares_the_strategies_pooled_and_per_center() -> None:
     logrank = logrank_table(_cohort(), Protocol())
 
-    assert logrank["scope"].to_list() == ["pooled", "alpha", "beta"]
+    assert logrank.select("scope", "test").rows() == [
+        ("pooled", "log-rank"),
+        ("pooled", "log-rank stratified by center"),
+        ("alpha", "log-rank"),
+        ("beta", "log-rank"),
+    ]
     pooled = logrank.row(0, named=True)
     assert (pooled["n_cycling"], pooled["n_switching"]) == (30, 30)
     assert pooled["status"] == "estimated"
     assert pooled["p_value"] < 0.001
 
 
-def test_strategy_with_four_courses_is_reported_not_estimated_with_counts_masked() -> None:
+def test_strategy_with_four_courses_is_reported_not_estimated() -> None:
     protocol = Protocol()
     cohort = _cohort(n_cycling=4)
 
-    logrank, cox = shared_comparisons(
-        logrank_table(cohort, protocol), cox_table(cohort, protocol), protocol
-    )
+    logrank, cox = logrank_table(cohort, protocol), cox_table(cohort, protocol)
 
     assert cox.rows() == [
         (
@@ -84,24 +87,26 @@ def test_strategy_with_four_courses_is_reported_not_estimated_with_counts_masked
             None,
             None,
             None,
-            "34",
-            "28",
+            34,
+            28,
             "not estimated",
             "fewer than 5 courses after cycling",
         )
     ]
     pooled = logrank.row(0, named=True)
-    assert (pooled["n_cycling"], pooled["status"]) == ("<5", "not estimated")
+    assert (pooled["n_cycling"], pooled["status"]) == (4, "not estimated")
     assert pooled["p_value"] is None
 
 
-def test_proportional_hazards_check_of_a_large_registry_runs_on_a_stated_sample(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(comparison, "PH_TEST_MAX_ROWS", 40)
+def test_several_rows_of_one_patient_widen_the_robust_interval() -> None:
+    """The same cohort where each patient has two identical rows: the point estimate is the same,
+    and clustering by patient gives the interval of the cohort without the copies."""
+    single = _cohort()
+    doubled = pl.concat([single, single])
 
-    cox = cox_table(_cohort(), Protocol())
+    alone = cox_table(single, Protocol()).row(0, named=True)
+    copies = cox_table(doubled, Protocol()).row(0, named=True)
 
-    switching = cox.filter(pl.col("term") == "switching vs cycling").row(0, named=True)
-    assert switching["note"].endswith("proportional-hazards test on a random sample of 40 courses")
-    assert 0 <= switching["ph_test_p"] <= 1
+    assert copies["hazard_ratio"] == pytest.approx(alone["hazard_ratio"], abs=0.01)
+    assert copies["ci95_low"] == pytest.approx(alone["ci95_low"], abs=0.02)
+    assert copies["ci95_high"] == pytest.approx(alone["ci95_high"], abs=0.02)

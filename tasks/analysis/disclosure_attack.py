@@ -1,0 +1,191 @@
+"""An attacker on a run's shared tables: which hidden counts can be worked back out by arithmetic.
+
+Every count of every table a run shares is a cell, named `(table, row key, column)`. The attacker
+sees what was published: a known value, a primary-suppressed cell shown as `<min_cell_count`
+(so between 1 and min − 1), or a secondary-suppressed cell (shown as `masked`; the attacker is
+assumed to know the rule, so it is at least min). What holds between cells whatever the data is a
+`Relation`, a linear inequality `lower ≤ Σ coefficient × cell ≤ upper`:
+
+- groups add up to their total, the pooled scope is the sum of the centers, the same count
+  appears in two tables (`sums_to`, `same`);
+- counts over time are monotone, a subset is no larger than its set (`at_most`);
+- a published estimate times its denominator: a share of `of` rounded to 0.1% brackets `n`
+  (`share_of`); a Kaplan–Meier estimate S at t brackets the events e by t between
+  a / (a + e) ≤ S ≤ (n − e) / n, a being the number still at risk after t (`kaplan_meier_bounds`).
+  A relation derived from an estimate names it in `given`: withholding the estimate removes it.
+
+`small_ranges` computes, for every small cell, the smallest and largest integer value it can take
+under all relations together (mixed-integer programming with scipy's HiGHS, per connected group
+of hidden cells); `recovered` lists the small cells whose range is a single value: a masked count
+that the attacker pins is not a disclosure in itself (it is at least min), only a step. Not
+modelled: confidence limits and medians (they bound counts only loosely), and anything outside
+the tables (charts draw only from the same shared cells).
+
+Other tables reuse this by naming their cells (`tasks.analysis.disclosure_control.TableCells`),
+stating their relations with the helpers below, and passing the run's published cells and all
+relations to `recovered` (as `tasks.analysis.table_relations.recovered_from_published` does for
+the registry's tables).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csr_array
+
+Cell = tuple[str, tuple[Hashable, ...], str]
+UNBOUNDED = np.inf
+
+
+@dataclass(frozen=True)
+class Relation:
+    """`lower ≤ Σ coefficient × cell ≤ upper`, derived from the published estimates `given`."""
+
+    terms: tuple[tuple[Cell, float], ...]
+    lower: float
+    upper: float
+    given: tuple[Cell, ...] = ()
+
+    @property
+    def cells(self) -> tuple[Cell, ...]:
+        return tuple(cell for cell, _ in self.terms)
+
+
+@dataclass(frozen=True)
+class Published:
+    """A run's count cells as an attacker sees them."""
+
+    known: dict[Cell, int]
+    small: frozenset[Cell]  # shown as <min_cell_count: 1 .. min − 1
+    masked: frozenset[Cell] = field(default_factory=frozenset)  # secondary: ≥ min
+    min_cell_count: int = 5
+
+    def bounds(self, cell: Cell) -> tuple[float, float]:
+        if cell in self.small:
+            return 1, self.min_cell_count - 1
+        if cell in self.masked:
+            return self.min_cell_count, UNBOUNDED
+        return 0, UNBOUNDED  # a cell no table shows (a group absent from a scope is 0)
+
+
+def sums_to(parts: Iterable[Cell], total: Cell) -> Relation:
+    """The parts add up to the total."""
+    return Relation(((total, -1.0), *((part, 1.0) for part in parts)), 0.0, 0.0)
+
+
+def same(first: Cell, second: Cell) -> Relation:
+    return Relation(((first, 1.0), (second, -1.0)), 0.0, 0.0)
+
+
+def at_most(smaller: Iterable[Cell], larger: Iterable[Cell]) -> Relation:
+    """The sum of `smaller` is no more than the sum of `larger`."""
+    terms = (*((cell, 1.0) for cell in smaller), *((cell, -1.0) for cell in larger))
+    return Relation(terms, -UNBOUNDED, 0.0)
+
+
+def share_of(
+    n: Cell, of: Cell, percent: float, decimals: int, given: Cell
+) -> tuple[Relation, Relation]:
+    """`percent` = 100 n / of rounded to `decimals`: n / of is within half a unit of it."""
+    half = 0.5 * 10.0**-decimals
+    low, high = (percent - half) / 100, (percent + half) / 100
+    return Relation(((n, 1.0), (of, -low)), 0.0, UNBOUNDED, (given,)), Relation(
+        ((n, 1.0), (of, -high)), -UNBOUNDED, 0.0, (given,)
+    )
+
+
+def kaplan_meier_bounds(
+    n: Cell, events: Cell, at_risk_after: Cell, survival: float, decimals: int, given: Cell
+) -> tuple[Relation, Relation]:
+    """A Kaplan–Meier estimate S (rounded to `decimals`) at t, with e events by t, n courses and
+    a courses followed beyond t: e ≤ n (1 − S) and e · S ≥ a (1 − S)."""
+    half = 0.5 * 10.0**-decimals
+    low, high = max(survival - half, 0.0), min(survival + half, 1.0)
+    return (
+        Relation(((events, 1.0), (n, -(1 - low))), -UNBOUNDED, 0.0, (given,)),
+        Relation(((events, high), (at_risk_after, -(1 - high))), 0.0, UNBOUNDED, (given,)),
+    )
+
+
+def small_ranges(
+    published: Published, relations: Iterable[Relation]
+) -> dict[Cell, tuple[int, int]]:
+    """The integer range each small (`<min`) cell can take given everything published."""
+    hidden = published.small | published.masked
+    active = [r for r in relations if any(cell in hidden for cell in r.cells)]
+    ranges: dict[Cell, tuple[int, int]] = {}
+    for group, group_relations in _connected(hidden, active):
+        if any(cell in published.small for cell in group):
+            ranges.update(_solve(group, group_relations, published))
+    return ranges
+
+
+def recovered(published: Published, relations: Iterable[Relation]) -> dict[Cell, int]:
+    """Small cells an attacker can pin to one value from `published`, with that value."""
+    ranges = small_ranges(published, relations)
+    return {cell: low for cell, (low, high) in ranges.items() if low == high}
+
+
+def _connected(hidden: frozenset[Cell], relations: list[Relation]):
+    """Hidden cells linked by a relation, with their relations (union-find)."""
+    parent = {cell: cell for cell in hidden}
+
+    def root(cell: Cell) -> Cell:
+        while parent[cell] != cell:
+            parent[cell] = parent[parent[cell]]
+            cell = parent[cell]
+        return cell
+
+    for relation in relations:
+        linked = [cell for cell in relation.cells if cell in hidden]
+        for cell in linked[1:]:
+            parent[root(cell)] = root(linked[0])
+    groups: dict[Cell, tuple[list[Cell], list[Relation]]] = {}
+    for cell in sorted(hidden, key=repr):
+        groups.setdefault(root(cell), ([], []))[0].append(cell)
+    for relation in relations:
+        first_hidden = next(cell for cell in relation.cells if cell in hidden)
+        groups[root(first_hidden)][1].append(relation)
+    return groups.values()
+
+
+def _solve(
+    cells: list[Cell], relations: list[Relation], published: Published
+) -> dict[Cell, tuple[int, int]]:
+    """The range of each small cell among `cells`."""
+    column = {cell: i for i, cell in enumerate(cells)}
+    rows, columns, values, lower, upper = [], [], [], [], []
+    for i, relation in enumerate(relations):
+        constant = 0.0
+        for cell, coefficient in relation.terms:
+            if cell in column:
+                rows.append(i)
+                columns.append(column[cell])
+                values.append(coefficient)
+            else:
+                constant += coefficient * published.known.get(cell, 0)
+        lower.append(relation.lower - constant)
+        upper.append(relation.upper - constant)
+    matrix = csr_array((values, (rows, columns)), shape=(len(relations), len(cells)))
+    constraint = LinearConstraint(matrix, np.array(lower) - 1e-9, np.array(upper) + 1e-9)
+    box = np.array([published.bounds(cell) for cell in cells], dtype=float)
+    bounds = Bounds(box[:, 0], box[:, 1])
+    integrality = np.ones(len(cells))
+    ranges = {}
+    for cell in [c for c in cells if c in published.small]:
+        i = column[cell]
+        objective = np.zeros(len(cells))
+        objective[i] = 1.0
+        ends = []
+        for sign in (1.0, -1.0):
+            result = milp(
+                sign * objective, constraints=constraint, bounds=bounds, integrality=integrality
+            )
+            if not result.success:  # no solution: the published figures contradict the model
+                raise ValueError(f"the relations admit no values for {cell}: {result.message}")
+            ends.append(round(sign * result.fun))
+        ranges[cell] = (ends[0], ends[1])
+    return ranges

@@ -1,0 +1,1 @@
+"""Federated centers: aggregate bundles written at a hospital, checked and pooled centrally."""
