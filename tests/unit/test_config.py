@@ -28,11 +28,6 @@ def test_landing_paths_are_relative_to_the_centers_file(tmp_path: Path) -> None:
         ("{id: valencia, dialect: excel, landing: x}", "dialect 'excel' is not one of"),
         ("{id: valencia, dialect: registry_csv}", "missing landing"),
         ("{id: valencia, kind: rows, landing: x}", "kind 'rows' is not one of dump, aggregates"),
-        ("{id: valencia, kind: aggregates}", "missing landing"),
-        (
-            "{id: valencia, kind: aggregates, landing: x, dialect: registry_csv}",
-            r"a center of kind aggregates takes no \['dialect'\]",
-        ),
     ],
 )
 def test_a_bad_center_entry_fails_that_center_only(
@@ -44,6 +39,24 @@ def test_a_bad_center_entry_fails_that_center_only(
     assert message in valencia.config_error
     assert valencia.config_error.startswith(f"{path}: center valencia: ")
     assert madrid.config_error is None
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("{id: valencia, kind: aggregates}", "missing landing"),
+        (
+            "{id: valencia, kind: aggregates, landing: x, dialect: registry_csv}",
+            r"a center of kind aggregates takes no \['dialect'\]",
+        ),
+    ],
+)
+def test_a_bad_aggregates_entry_is_a_configuration_error(
+    tmp_path: Path, entry: str, message: str
+) -> None:
+    path = _centers(tmp_path, f"centers:\n  - {entry}\n")
+    with pytest.raises(ConfigError, match=message):
+        load_centers(path)
 
 
 def test_a_center_of_kind_aggregates_is_listed_apart_from_the_dump_centers(tmp_path: Path) -> None:

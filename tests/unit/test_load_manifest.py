@@ -71,7 +71,7 @@ def test_records_carry_rows_read_only_for_files_that_were_read(tmp_path: Path) -
 
 
 def test_records_count_rows_set_aside_per_rule_for_each_file_read(tmp_path: Path) -> None:
-    fingerprint = fingerprint_extract("valencia", _extract(tmp_path))
+    fingerprint = fingerprint_extract(CENTER, _extract(tmp_path))
 
     records = load_records(
         fingerprint,
