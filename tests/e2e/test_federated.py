@@ -14,6 +14,7 @@ import yaml
 from flows.registry_refresh import registry_refresh
 from jakreg.cli import main
 from jakreg.simulate import simulate
+from tests.conftest import TEST_KEY
 from tests.unit.federated.attacker import recovered
 
 pytestmark = pytest.mark.e2e
@@ -39,7 +40,7 @@ def network(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> dict:
     entries = yaml.safe_load(summary.centers_file.read_text(encoding="utf-8"))["centers"]
     landing = {e["id"]: (summary.centers_file.parent / e["landing"]).resolve() for e in entries}
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("JAKREG_PSEUDONYM_KEY", "test-key-not-secret")
+        patch.setenv("JAKREG_PSEUDONYM_KEY", TEST_KEY)
         everyone = registry_refresh(summary.centers_file, root / "all.duckdb", root / "all-out")
         coordinator = []
         for entry in entries:

@@ -12,7 +12,7 @@ import yaml
 
 from flows.registry_refresh import registry_refresh
 from tests import omop_cdm
-from tests.conftest import expected_patient_key
+from tests.conftest import TEST_KEY, expected_patient_key
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +31,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> Path:
     centers[0]["schema"] = "cdm"
     (root / "centers.yaml").write_text(yaml.safe_dump({"centers": centers}))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("JAKREG_PSEUDONYM_KEY", "test-key-not-secret")
+        patch.setenv("JAKREG_PSEUDONYM_KEY", TEST_KEY)
         result = registry_refresh(root / "centers.yaml", root / "registry.duckdb", root / "out")
     assert result.failed_centers == {}
     return root / "registry.duckdb"
@@ -45,7 +45,7 @@ def _extract(root: Path, center: str) -> Path:
 
 def _keys(center: str) -> dict[str, str]:
     return {
-        expected_patient_key(center, local_id, "test-key-not-secret"): local_id
+        expected_patient_key(center, local_id): local_id
         for local_id in omop_cdm.LOCAL_IDS
     }
 
