@@ -44,10 +44,7 @@ def _extract(root: Path, center: str) -> Path:
 
 
 def _keys(center: str) -> dict[str, str]:
-    return {
-        expected_patient_key(center, local_id): local_id
-        for local_id in omop_cdm.LOCAL_IDS
-    }
+    return {expected_patient_key(center, local_id): local_id for local_id in omop_cdm.LOCAL_IDS}
 
 
 @pytest.mark.parametrize("center", CENTERS)
