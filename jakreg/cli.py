@@ -15,6 +15,7 @@ from jakreg.errors import JakregError
 from jakreg.ops_cli import add_ops_commands
 from jakreg.quality import QualityThresholds
 from jakreg.settings import TASK_RUNNERS, DuckDBSettings, RunnerSettings
+from jakreg.terms_cli import add_terms_commands
 
 EXIT_DATA_ERROR = 3
 EXIT_PARTIAL = 4
@@ -129,6 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--quality", type=Path, help="YAML overriding quality thresholds")
     validate.set_defaults(command=_validate)
     add_ops_commands(commands)
+    add_terms_commands(commands)
     return parser
 
 

@@ -7,6 +7,7 @@ receive them as bound values and `docs/protocol.md` states them in words.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,12 +108,23 @@ class Protocol:
 
 @dataclass(frozen=True)
 class Center:
-    """One hospital: its id, export dialect, landing folder and reader overrides."""
+    """One hospital: its id, export dialect, landing folder, reader overrides and the file of
+    its data manager's term overrides (docs/protocol.md#stop-reasons), if any."""
 
     id: str
     dialect: str
     landing: Path
     options: dict[str, Any] = field(default_factory=dict)
+    term_overrides: Path | None = None
+
+    def term_overrides_digest(self) -> str:
+        """The digest of the center's term overrides file; empty when it has none."""
+        if self.term_overrides is None:
+            return ""
+        try:
+            return hashlib.sha256(self.term_overrides.read_bytes()).hexdigest()
+        except OSError:
+            return "unreadable"
 
 
 @dataclass(frozen=True)
@@ -152,8 +164,13 @@ def load_centers(path: Path) -> CentersFile:
         if dialect not in DIALECTS:
             raise ConfigError(f"{where}: dialect {dialect!r} is not one of {', '.join(DIALECTS)}")
         landing = (path.parent / str(entry["landing"])).resolve()
-        options = {k: v for k, v in entry.items() if k not in {"id", "dialect", "landing"}}
-        centers.append(Center(center_id, dialect, landing, options))
+        own_keys = {"id", "dialect", "landing", "term_overrides"}
+        options = {k: v for k, v in entry.items() if k not in own_keys}
+        overrides = entry.get("term_overrides")
+        if overrides is not None and not isinstance(overrides, str):
+            raise ConfigError(f"{where}: term_overrides must be a path to a CSV file")
+        term_overrides = (path.parent / overrides).resolve() if overrides else None
+        centers.append(Center(center_id, dialect, landing, options, term_overrides))
     return CentersFile(path.resolve(), tuple(centers))
 
 

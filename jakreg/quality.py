@@ -21,6 +21,7 @@ _SHARES = (
     "drug_mapped_warning_share",
     "drug_mapped_error_share",
     "indication_known_share",
+    "unknown_stop_reason_warning_share",
 )
 
 
@@ -42,6 +43,9 @@ class QualityThresholds:
     drug_mapped_error_share: float = 0.90
     # Share of JAK-inhibitor patients with a known indication (RA, PsA, axSpA).
     indication_known_share: float = 0.90
+    # A center whose discontinued JAK-inhibitor courses have an unknown stop reason more often
+    # than this is warned about (tasks/quality/stop_reasons.py).
+    unknown_stop_reason_warning_share: float = 0.15
 
     def __post_init__(self) -> None:
         for name in ("earliest_treatment_date", "earliest_birth_date"):

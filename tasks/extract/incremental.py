@@ -61,15 +61,18 @@ class CenterLoad:
     fingerprint: ExtractFingerprint | None
 
 
-def reusable_staged(staged_dir: Path, fingerprint: ExtractFingerprint) -> StagedExtract | None:
+def reusable_staged(
+    staged_dir: Path, fingerprint: ExtractFingerprint, terms_digest: str = ""
+) -> StagedExtract | None:
     """The staged extract of this date when it was staged from exactly these files, with the
-    pseudonymisation key and the code in use now."""
+    pseudonymisation key, the code and the center's term overrides in use now."""
     staged = StagedExtract.read(staged_folder(staged_dir, fingerprint))
     if (
         staged is None
         or staged.extract_digest != fingerprint.digest
         or staged.key_id != key_id(pseudonym_key())
         or staged.code_digest != code_digest()
+        or staged.terms_digest != terms_digest
     ):
         return None
     return staged
@@ -86,7 +89,7 @@ def load_center(center: Center, layout: RegistryLayout, settings: DuckDBSettings
     fingerprint = None
     try:
         fingerprint = fingerprint_extract(center.id, newest_extract(center))
-        staged = reusable_staged(layout.staged_dir, fingerprint)
+        staged = reusable_staged(layout.staged_dir, fingerprint, center.term_overrides_digest())
         status = UNCHANGED
         if staged is None:
             staged = stage_center(center, layout.work_dir, settings, fingerprint)

@@ -29,6 +29,7 @@ from tasks import sql_models
 from tasks.extract import dialects
 from tasks.extract.manifest import ExtractFingerprint, fingerprint_extract
 from tasks.extract.pseudonym import install_patient_key_macro, pseudonym_key
+from tasks.extract.term_overrides import read_term_overrides
 from tasks.extract.vocabulary import load_vocabulary
 from tasks.quality.raw_copy import write_raw_copies
 from tasks.registry import database
@@ -40,8 +41,12 @@ STAGED_TABLES = (
     "stg_diagnoses",
     "stg_prescriptions",
     "stg_extract",
-    "stg_unmapped_terms",
 )
+# Free text never leaves staging as text: these columns stay in the in-memory database (only
+# their classes are staged), and the review list of unmapped terms, redacted, is staged beside
+# the tables but never enters the registry (docs/protocol.md#privacy).
+FREE_TEXT_COLUMNS = {"stg_prescriptions": ("stop_reason_source_value",)}
+REVIEW_TABLE = "stg_unmapped_terms"
 CENTER_TABLES = ("patients", "diagnoses", "prescriptions", "extract")
 EXTRACT_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 STAGED_RECORD = "staged.json"
@@ -65,6 +70,8 @@ class StagedExtract:
     code_digest: str = ""
     # When it was staged (UTC): orders a center's extracts of the same date.
     staged_at: str = ""
+    # The digest of the center's term overrides it was staged with (empty: none).
+    terms_digest: str = ""
 
     @property
     def order(self) -> tuple[str, str]:
@@ -147,7 +154,7 @@ def stage_center(
     with settings.connect() as con:
         install_patient_key_macro(con, pseudonym_key())
         sql_models.create_macros(con)
-        load_vocabulary(con)
+        load_vocabulary(con, read_term_overrides(center))
         rows_read = dialects.load_raw(con, center, extract_dir)
         parameters = {
             **dialects.staging_parameters(center),
@@ -163,8 +170,14 @@ def stage_center(
                 f"select * from staging.stg_{center.dialect}__{table}",
             )
         counts = sql_models.run_models(con, sql_models.discover([staging]), parameters)
-        for table in STAGED_TABLES:
-            con.table(f"staging.{table}").write_parquet(str(partial / f"{table}.parquet"))
+        for table in (*STAGED_TABLES, REVIEW_TABLE):
+            private = ", ".join(FREE_TEXT_COLUMNS.get(table, ()))
+            columns = f"* exclude ({private})" if private else "*"
+            database.run(
+                con,
+                f"copy (select {columns} from staging.{table}) to $path (format parquet)",
+                {"path": str(partial / f"{table}.parquet")},
+            )
             fault_point("stage")
         write_raw_copies(con, center, partial)
         unmapped = database.fetch_value(
@@ -181,6 +194,7 @@ def stage_center(
         key_id=key_id(pseudonym_key()),
         code_digest=code_digest(),
         staged_at=datetime.now(UTC).isoformat(),
+        terms_digest=center.term_overrides_digest(),
     )
     staged.save(partial)
     replace_folder(partial, target)

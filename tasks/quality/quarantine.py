@@ -15,6 +15,7 @@ validation is not validated again: the recorded verdict is reused, and reported 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import threading
@@ -39,6 +40,7 @@ from tasks.quality.gate_record import (
     validation_digest,
 )
 from tasks.quality.report import markdown_report
+from tasks.quality.stop_reasons import unknown_stop_reason_findings
 from tasks.quality.verdict import ERROR, FAILED, PASSED, WARNED, WARNING, Finding, Verdict
 from tasks.registry.atomic_files import PARTIAL
 from tasks.registry.inputs import key_id
@@ -156,9 +158,14 @@ class QualityGate:
         """The extract a quarantined center keeps: its last accepted one, made with this key."""
         return last_accepted_extract(self.work_dir, center_id, before, key_id(pseudonym_key()))
 
-    def check_registry(self, building: Path) -> Verdict:
+    def check_registry(self, building: Path, extracts: list[StagedExtract]) -> Verdict:
+        """The marts suites on the built registry, and the warning on unknown stop reasons of
+        the centers whose `extracts` it holds."""
         fault_point("validate")
         verdict = validate_registry(building, self.quality_dir, self.docs_dir, self.run_name)
+        threshold = self.thresholds.unknown_stop_reason_warning_share
+        stop_reasons = unknown_stop_reason_findings(building, extracts, threshold)
+        verdict = dataclasses.replace(verdict, findings=(*verdict.findings, *stop_reasons))
         self.verdicts[REGISTRY] = verdict
         return verdict
 

@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 from prefect import task
 
+from jakreg import vocabulary
 from jakreg.config import Protocol
 from jakreg.faults import fault_point
 from jakreg.layout import RegistryLayout
@@ -64,8 +65,9 @@ def build_registry(
     into place.
 
     `meta.run` records the run, the protocol, the extracts, the digest of the build's inputs, the
-    gate's decision per center (`decisions`) and each center's build digest, so a later run with
-    the same inputs can stand on this one (tasks/registry/inputs.py)."""
+    gate's decision per center (`decisions`), each center's build digest, the vocabulary version
+    and the digest of each center's term overrides, so a later run with the same inputs can stand
+    on this one (tasks/registry/inputs.py) and a reader knows how free text was classified."""
     building = database.with_name(database.name + ".building")
     building.unlink(missing_ok=True)
     database.parent.mkdir(parents=True, exist_ok=True)
@@ -102,7 +104,8 @@ def build_registry(
             "create table meta.run as select $run_id as run_id, now() as built_at, "
             "$protocol::json as protocol, $extracts::json as extracts, "
             "$inputs_digest as inputs_digest, $centers::json as centers, "
-            "$mart_rows::json as mart_rows, $builds::json as builds",
+            "$mart_rows::json as mart_rows, $builds::json as builds, "
+            "$vocabulary_version as vocabulary_version, $term_overrides::json as term_overrides",
             {
                 "run_id": run_id,
                 "protocol": json.dumps(protocol.as_dict()),
@@ -111,6 +114,10 @@ def build_registry(
                 "centers": json.dumps(decisions),
                 "mart_rows": json.dumps(counts),
                 "builds": json.dumps({b.staged.center_id: b.digest for b in builds}),
+                "vocabulary_version": vocabulary.version(),
+                "term_overrides": json.dumps(
+                    {e.center_id: e.terms_digest for e in staged if e.terms_digest}
+                ),
             },
         )
         db.run(con, "checkpoint")
