@@ -41,7 +41,7 @@ def add_terms_commands(commands: Any) -> None:
     export.add_argument("--db", type=Path, required=True, help="registry database")
     export.add_argument("--center", required=True, help="center id")
     export.add_argument(
-        "--work", type=Path, help="work folder, if not the registry's (e.g. jakreg validate's)"
+        "--work", type=Path, help="the registry's work folder (default: <db stem>.work)"
     )
     export.add_argument("--out", type=Path, help="CSV file to write (default: standard output)")
     export.set_defaults(command=_export)

@@ -48,5 +48,5 @@ def check_landing(
                 gate.verdicts[center.id] = f"not staged: {err}"
                 continue
             gate.check_center(center, extract)
-        index = build_data_docs(gate.quality_dir, gate.docs_dir)
+        index = build_data_docs(gate.quality_dir, gate.docs_dir, gate.verdicts)
     return gate.verdicts, index

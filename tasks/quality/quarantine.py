@@ -171,7 +171,7 @@ class QualityGate:
 
     def publish_report(self, run_folder: Path) -> Path:
         """Builds the run's Data Docs and the `quality-gate` artifact that links them."""
-        index = build_data_docs(self.quality_dir, self.docs_dir)
+        index = build_data_docs(self.quality_dir, self.docs_dir, self.verdicts)
         report = markdown_report(self.verdicts, index)
         (run_folder / "quality_gate.md").write_text(report, encoding="utf-8")
         create_markdown_artifact(key="quality-gate", markdown=report)

@@ -4,7 +4,8 @@ none in the registry database, the work and output folders, the log records, the
 states and artifacts in the Prefect API, or the Prefect database itself.
 
 The cohort's identifiers carry a prefix found nowhere else, so one search finds any of them
-however it was cut, cast or quoted.
+however it was cut, cast or quoted. Its free-text stop reasons carry the patient's identifier
+and a name found nowhere else too, as clinicians write them; only their class may leave.
 """
 
 from __future__ import annotations
@@ -36,15 +37,22 @@ from jakreg.simulate.cohort import Patient, PatientGenerator
 
 pytestmark = pytest.mark.e2e
 PREFIX = "PIDQX"
+NAME = "Zebulonovich"
+# Planted texts: one a rule classifies, one nothing does (so it reaches the review list).
+FREE_TEXTS = ("traslado - ver NHC {id} Juan " + NAME, "ver NHC {id}, avisar a Dra. " + NAME)
 DIALECTS = ("registry_csv", "es_his_csv", "omop_csv", "fhir_ndjson")
 
 
 class PrefixedIdGenerator(PatientGenerator):
-    """The simulator's patients, their local identifiers prefixed so that any trace is findable."""
+    """The simulator's patients, their local identifiers prefixed so that any trace is findable,
+    their stop reasons written with the identifier and a name."""
 
     def patient(self, global_index: int) -> Patient:
         patient = super().patient(global_index)
         patient.local_id = PREFIX + patient.local_id
+        for index, row in enumerate(r for r in patient.prescriptions() if r.stop_reason):
+            text = FREE_TEXTS[(global_index + index) % len(FREE_TEXTS)]
+            row.stop_reason_text = text.format(id=patient.local_id)
         return patient
 
 
@@ -186,6 +194,7 @@ def test_the_cohort_and_the_broken_centers_carry_the_identifier_prefix(run: dict
         "MedicationStatement.ndjson",
         "Patient.ndjson",
     ]
+    assert [p.name for p in leaky_fhir if _holds(p, NAME)] == ["MedicationStatement.ndjson"]
     result = run["result"]
     assert sorted(result.failed_centers) == ["leaky_csv", "leaky_fhir"]
     assert (
@@ -203,6 +212,7 @@ def test_no_local_identifier_in_any_table_of_the_registry(run: dict) -> None:
         )
         assert len(marts.fetchall()) >= 3
     assert _tables_with(database, PREFIX) == []
+    assert _tables_with(database, NAME) == []
 
 
 def test_no_local_identifier_in_any_work_or_output_file(run: dict) -> None:
@@ -211,12 +221,17 @@ def test_no_local_identifier_in_any_work_or_output_file(run: dict) -> None:
     assert {p.relative_to(root).parts[0] for p in files} >= {"out", "work", "registry.duckdb"}
     assert any(p.suffix == ".parquet" for p in files)
     assert [str(p.relative_to(root)) for p in files if _holds(p, PREFIX)] == []
+    assert [str(p.relative_to(root)) for p in files if _holds(p, NAME)] == []
+    # The texts nothing classified are in the work area's review lists, redacted.
+    review = [p for p in files if p.name == "stg_unmapped_terms.parquet"]
+    query = "select count(*) from read_parquet($path) where text = 'ver avisar a'"
+    assert any(duckdb.execute(query, {"path": str(p)}).fetchall()[0][0] for p in review)
 
 
 def test_no_local_identifier_in_any_log_record(run: dict) -> None:
     lines = run["log_records"]
     assert any("leaky_fhir" in line for line in lines)
-    assert [line for line in lines if PREFIX in line] == []
+    assert [line for line in lines if PREFIX in line or NAME in line] == []
 
 
 def test_no_local_identifier_in_the_runs_logs_states_or_artifacts_in_the_prefect_api(
@@ -226,11 +241,12 @@ def test_no_local_identifier_in_the_runs_logs_states_or_artifacts_in_the_prefect
     assert any("leaky_csv" in log for log in records["logs"])
     assert records["artifacts"] != []
     for kind, texts in records.items():
-        assert [text for text in texts if PREFIX in text] == [], kind
+        assert [text for text in texts if PREFIX in text or NAME in text] == [], kind
 
 
 def test_no_local_identifier_anywhere_in_the_prefect_database(run: dict) -> None:
     database = Path(PREFECT_SERVER_DATABASE_CONNECTION_URL.value().split(":///", 1)[1])
     files = [p for p in database.parent.iterdir() if p.name.startswith(database.name)]
     assert database in files
-    assert [p.name for p in files if PREFIX.encode() in p.read_bytes()] == []
+    leaks = [p.name for p in files if any(t.encode() in p.read_bytes() for t in (PREFIX, NAME))]
+    assert leaks == []
