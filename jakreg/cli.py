@@ -128,6 +128,12 @@ def _parser() -> argparse.ArgumentParser:
         "(read only; default: no comparison)",
     )
     validate.add_argument("--quality", type=Path, help="YAML overriding quality thresholds")
+    validate.add_argument(
+        "--rejected",
+        action="store_true",
+        help="also list every row set aside by a row rule: center, file, line, rule and the "
+        "wrong values (no identifiers), to correct at the source",
+    )
     validate.set_defaults(command=_validate)
     add_ops_commands(commands)
     add_terms_commands(commands)
@@ -192,13 +198,15 @@ def _run(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from tasks.quality.check_landing import check_landing
-    from tasks.quality.report import text_table
+    from tasks.quality.report import rejected_table, text_table
 
     thresholds = QualityThresholds.load(args.quality)
-    verdicts, index = check_landing(args.centers, args.out, args.center, args.work, thresholds)
-    print(text_table(verdicts))
-    print(f"Data Docs: {index}")
-    failed = [c for c, v in verdicts.items() if isinstance(v, str) or v.failed]
+    check = check_landing(args.centers, args.out, args.center, args.work, thresholds)
+    print(text_table(check.verdicts))
+    print(f"Data Docs: {check.data_docs}")
+    if args.rejected:
+        print(rejected_table(check.rejected))
+    failed = [c for c, v in check.verdicts.items() if isinstance(v, str) or v.failed]
     return EXIT_DATA_ERROR if failed else 0
 
 

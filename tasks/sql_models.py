@@ -88,6 +88,18 @@ def run_models(
     return counts
 
 
+def upstream_of(models: list[Model], tables: set[str]) -> list[Model]:
+    """The models producing `tables` and every model they read, in the set given."""
+    by_table = {m.table: m for m in models}
+    wanted, pending = set(), [t for t in tables if t in by_table]
+    while pending:
+        table = pending.pop()
+        if table not in wanted:
+            wanted.add(table)
+            pending += [r for r in by_table[table].references if r in by_table]
+    return [m for m in models if m.table in wanted]
+
+
 def create_macros(con: duckdb.DuckDBPyConnection) -> None:
     """SQL macros shared by models (`sql/macros/*.sql`, each a `create or replace macro`)."""
     for path in sorted((SQL_DIR / "macros").glob("*.sql")):

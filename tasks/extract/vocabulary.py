@@ -14,6 +14,7 @@ VOCABULARY_TABLES = (
     "stop_reasons",
     "stop_reason_rules",
     "icd10_indications",
+    "non_study_terms",
 )
 
 

@@ -65,9 +65,10 @@ def build_registry(
     into place.
 
     `meta.run` records the run, the protocol, the extracts, the digest of the build's inputs, the
-    gate's decision per center (`decisions`), each center's build digest, the vocabulary version
-    and the digest of each center's term overrides, so a later run with the same inputs can stand
-    on this one (tasks/registry/inputs.py) and a reader knows how free text was classified."""
+    gate's decision per center (`decisions`), each center's build digest, the rows its extract
+    had set aside per file and row rule (`rejected_rows`), the vocabulary version and the digest
+    of each center's term overrides, so a later run with the same inputs can stand on this one
+    (tasks/registry/inputs.py) and a reader knows how free text was classified."""
     building = database.with_name(database.name + ".building")
     building.unlink(missing_ok=True)
     database.parent.mkdir(parents=True, exist_ok=True)
@@ -105,6 +106,7 @@ def build_registry(
             "$protocol::json as protocol, $extracts::json as extracts, "
             "$inputs_digest as inputs_digest, $centers::json as centers, "
             "$mart_rows::json as mart_rows, $builds::json as builds, "
+            "$rejected_rows::json as rejected_rows, "
             "$vocabulary_version as vocabulary_version, $term_overrides::json as term_overrides",
             {
                 "run_id": run_id,
@@ -114,6 +116,7 @@ def build_registry(
                 "centers": json.dumps(decisions),
                 "mart_rows": json.dumps(counts),
                 "builds": json.dumps({b.staged.center_id: b.digest for b in builds}),
+                "rejected_rows": json.dumps({e.center_id: e.rejected for e in staged}),
                 "vocabulary_version": vocabulary.version(),
                 "term_overrides": json.dumps(
                     {e.center_id: e.terms_digest for e in staged if e.terms_digest}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from jakreg.simulate import simulate
-from tasks.quality.check_landing import check_landing
+from tasks.quality.check_landing import LandingCheck, check_landing
 from tasks.quality.offline_docs import validation_page_scope
 from tasks.quality.verdict import ERROR, WARNING, Verdict
 from tests.chromium import Browser
@@ -29,9 +29,7 @@ PROBE = """(() => ({
 
 
 @pytest.fixture(scope="module")
-def docs(
-    tmp_path_factory: pytest.TempPathFactory, prefect_harness
-) -> tuple[dict[str, Verdict | str], Path]:
+def docs(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> LandingCheck:
     """Data Docs of two centers; valencia's patients have an unknown sex (a warning)."""
     root = tmp_path_factory.mktemp("docs")
     summary = simulate(root / "cohort", patients=120, centers=2, seed=9)
@@ -47,9 +45,9 @@ def docs(
 
 
 def test_the_index_draws_its_tables_offline_and_lists_each_center(
-    docs: tuple[dict[str, Verdict | str], Path], browser: Browser
+    docs: LandingCheck, browser: Browser
 ) -> None:
-    _, index = docs
+    index = docs.data_docs
     visit = browser.visit(index.as_uri(), PROBE, offline=True)
     SCREENSHOTS.mkdir(exist_ok=True)
     (SCREENSHOTS / "data_docs_index.png").write_bytes(visit.screenshot)
@@ -62,9 +60,9 @@ def test_the_index_draws_its_tables_offline_and_lists_each_center(
 
 
 def test_each_validation_page_names_its_center_and_shows_failures_by_level(
-    docs: tuple[dict[str, Verdict | str], Path], browser: Browser
+    docs: LandingCheck, browser: Browser
 ) -> None:
-    verdicts, index = docs
+    verdicts, index = docs.verdicts, docs.data_docs
     valencia = verdicts["valencia"]
     assert isinstance(valencia, Verdict) and valencia.by_level(WARNING)
     pages = sorted((index.parent / "validations").rglob("*.html"))

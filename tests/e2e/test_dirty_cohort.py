@@ -12,18 +12,11 @@ import pytest
 
 from flows.registry_refresh import CentersNotRefreshedError, registry_refresh
 from jakreg.simulate import simulate
+from tests.conftest import TEST_KEY
 from tests.e2e.conftest import DIALECTS
 from tests.e2e.truth_tables import MARTS, mart_rows, truth_rows
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.xfail(
-        strict=True,
-        reason="temporary: needs the row rules of issue 12 points 1-3 (rejected rows set aside "
-        "instead of quarantining the center, branch i12-rows) and the stop-reason rules of "
-        "point 4",
-    ),
-]
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +25,12 @@ def dirty_refresh(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> 
     summary = simulate(
         root / "cohort", patients=1500, centers=4, seed=8, dialects=DIALECTS, dirty=True
     )
-    try:
-        result = registry_refresh(summary.centers_file, root / "registry.duckdb", root / "out")
-    except CentersNotRefreshedError as err:
-        result = err.result
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JAKREG_PSEUDONYM_KEY", TEST_KEY)
+        try:
+            result = registry_refresh(summary.centers_file, root / "registry.duckdb", root / "out")
+        except CentersNotRefreshedError as err:
+            result = err.result
     return {"result": result, "truth": root / "cohort" / "truth"}
 
 
