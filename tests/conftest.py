@@ -14,7 +14,7 @@ TEST_KEY = "test-key-not-secret"
 @pytest.fixture(scope="session")
 def prefect_harness():
     """A temporary Prefect API for the whole session (each ephemeral start costs seconds)."""
-    with prefect_test_harness(server_startup_timeout=60):
+    with prefect_test_harness(server_startup_timeout=240):
         yield
 
 

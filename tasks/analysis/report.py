@@ -93,6 +93,7 @@ def render_report(
         quality=quality,
         small=f"<{protocol.min_cell_count}",
         headline=_headline(tables),
+        nothing_to_estimate=inputs.next_treatments.is_empty(),
         figures=figures,
         descriptive=_descriptive_sections(tables.descriptive),
         scopes=tables.descriptive["scope"].unique(maintain_order=True).to_list(),

@@ -23,6 +23,12 @@ from tasks.extract.json_documents import read_json_object
 from tasks.extract.reader_calls import ReaderCall
 from tasks.registry import database
 
+# DuckDB's reader skips, without a word, a line longer than its max_line_size (2 MB by default):
+# a field that swallowed the rest of a file (an unclosed quote, a pasted document) would vanish
+# with its row. Read lines up to this size instead, so that the row rule `field_too_long` sets
+# such a row aside, counted and named (tasks/extract/row_rejects.py).
+MAX_LINE_BYTES = 1 << 28
+
 
 @dataclass(frozen=True)
 class CsvFile:
@@ -120,7 +126,7 @@ def csv_reader(path: Path, file_header: list[str], layout: CsvLayout) -> tuple[s
     call = (
         "read_csv($path, header = true, delim = $delimiter, quote = '\"', escape = '\"', "
         "encoding = $encoding, strict_mode = true, null_padding = false, auto_detect = false, "
-        f"columns = {{{all_text}}})"
+        f"max_line_size = {MAX_LINE_BYTES}, columns = {{{all_text}}})"
     )
     return call, {"path": str(path), "delimiter": layout.delimiter, "encoding": layout.encoding}
 

@@ -244,3 +244,40 @@ def test_an_extract_staged_before_raw_copies_existed_runs_only_the_staging_suite
         after_staging=without_raw_copies,
     )
     assert verdict.status == PASSED
+
+
+def test_all_death_dates_blank_against_the_last_accepted_extract_quarantine(
+    center: Center, tmp_path: Path
+) -> None:
+    [extract] = center.landing.iterdir()
+    accepted = stage_center.fn(center, tmp_path / "accepted", DuckDBSettings())
+    deaths = accepted.filled["patients.csv"]["death_date"]
+    thresholds = QualityThresholds(completeness_min_rows=10)
+    assert deaths >= thresholds.completeness_min_rows
+
+    def edit(rows: list[list[str]]) -> None:
+        for row in rows[1:]:
+            row[3] = ""
+
+    landing = tmp_path / "landing"
+    shutil.copytree(extract, landing / extract.name)
+    _edit("patients.csv", edit)(landing / extract.name)
+    copy = replace(center, landing=landing)
+    staged = stage_center.fn(copy, tmp_path / "work", DuckDBSettings())
+    quality = tmp_path / "work" / "quality"
+    open_context(quality, tmp_path / "docs", fresh=True)
+    verdict = validate_center.fn(
+        staged,
+        copy.dialect,
+        accepted.rows_read,
+        thresholds,
+        quality,
+        tmp_path / "docs",
+        "t",
+        accepted.filled,
+    )
+    assert verdict.status == FAILED
+    [drop] = verdict.by_level(ERROR)
+    assert drop.source == "patients.csv"
+    assert drop.expectation.startswith("death_date is filled in 0 of ")
+    assert "so the extract is quarantined" in drop.expectation

@@ -56,6 +56,24 @@ def test_records_carry_rows_read_only_for_files_that_were_read(tmp_path: Path) -
     ]
 
 
+def test_records_count_rows_set_aside_per_rule_for_each_file_read(tmp_path: Path) -> None:
+    fingerprint = fingerprint_extract("valencia", _extract(tmp_path))
+
+    records = load_records(
+        fingerprint,
+        "loaded",
+        "run-1",
+        {"patients.csv": 10},
+        {"patients.csv": 3},
+        rejected_by_rule={"patients.csv": {"birth_outside_window": 2, "duplicate_row": 1}},
+    )
+
+    assert [(r["file"], r["rows_rejected"], r["rows_rejected_by_rule"]) for r in records] == [
+        ("extract.json", None, None),
+        ("patients.csv", 3, {"birth_outside_window": 2, "duplicate_row": 1}),
+    ]
+
+
 def test_a_torn_last_line_is_skipped_and_the_next_append_starts_a_new_line(
     tmp_path: Path,
 ) -> None:

@@ -221,3 +221,18 @@ def test_row_rule_shares_can_be_overridden_by_name_and_are_checked() -> None:
         QualityThresholds(row_rules={"end_before_start": {"error_share": 5}})
     with pytest.raises(ConfigError, match="exceeds error_share"):
         QualityThresholds(row_rules={"end_before_start": {"warning_share": 0.5}})
+
+
+def test_a_field_longer_than_duckdbs_line_limit_is_set_aside_not_dropped_silently(
+    tmp_path: Path,
+) -> None:
+    """DuckDB's reader skips a line over 2 MB without a word; the row is read and set aside."""
+    center, _ = es_his_extract(
+        tmp_path,
+        pacientes=PACIENTES,
+        tratamientos=f"000001;{XELJANZ};01/02/2018;;\r\n"
+        f"000002;{XELJANZ};01/02/2018;;{'x' * (3 << 20)}\r\n",
+    )
+    assert _rejected(tmp_path, center) == [
+        ("tratamientos.csv", 3, "field_too_long", "MOTIVO_SUSPENSION is 3145728 characters long")
+    ]

@@ -52,3 +52,18 @@ def test_summary_states_the_outcome_then_one_row_per_center() -> None:
         "| valencia | 2026-11-01 | unchanged | 2026-11-01 | 1200 | 0 | <5 | passed | 40 | 7 | 1.2 |"
     )
     assert lines[-1] == "- **sagunto**: center sagunto, file tratamientos.csv, row 41: not latin-1"
+
+
+def test_rows_set_aside_are_listed_per_center_file_and_rule_masked_when_small() -> None:
+    centers = {
+        "valencia": {
+            **CENTERS["valencia"],
+            "rows_rejected": 14,
+            "rows_rejected_by_rule": {
+                "prescriptions.csv": {"end_before_start": 12, "duplicate_row": 2}
+            },
+        }
+    }
+    markdown = summary_markdown("Completed", None, "v1", centers, {}, min_cell_count=5)
+    assert "## Rows set aside by row rules (file: rule rows)" in markdown
+    assert "- **valencia** `prescriptions.csv`: duplicate_row <5, end_before_start 12" in markdown

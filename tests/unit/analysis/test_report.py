@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 
 from jakreg.config import Protocol
@@ -74,3 +75,30 @@ def test_headline_artifact_shows_small_counts_masked_and_estimates_withheld() ->
     assert rows["switching"]["courses"] == "12"
     assert "| cycling | <5 | withheld | withheld |" in markdown
     assert "Cox model not estimated: fewer than 5 courses after cycling" in markdown
+
+
+def test_an_empty_cohort_gives_tables_and_a_report_saying_there_is_nothing_to_estimate() -> None:
+    protocol = Protocol()
+    one = inputs([failure()], [jaki_course()])
+    analysis = dataclasses.replace(
+        one, failures=one.failures.clear(), jaki_courses=one.jaki_courses.clear()
+    )
+    tables = shared_tables(analysis, protocol)
+
+    html = render_report(analysis, tables, protocol, QualityStatus.not_validated(["alpha"]), [])
+
+    assert tables.retention.select("scope", "n", "suppressed").rows() == [("pooled", "0", True)]
+    assert "Nothing to estimate yet" in html
+
+
+def test_one_failure_of_one_strategy_gives_a_report_without_estimates() -> None:
+    protocol = Protocol()
+    analysis = inputs([failure(strategy="switching", days=40)], [jaki_course()])
+    tables = shared_tables(analysis, protocol)
+
+    html = render_report(analysis, tables, protocol, QualityStatus.not_validated(["alpha"]), [])
+
+    assert "Nothing to estimate yet" not in html
+    assert tables.retention.filter(tables.retention["group_by"] == "overall")[
+        "suppressed"
+    ].to_list() == [True, True]
