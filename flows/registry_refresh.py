@@ -36,6 +36,7 @@ from jakreg.stage_timings import StageTimings
 from tasks.analysis.artifacts import publish_artifacts
 from tasks.analysis.report import write_report
 from tasks.analysis.run_folder import create_run_folder, latest_run_folder
+from tasks.analysis.study_tables import write_study_tables
 from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
 from tasks.extract.incremental import CenterLoad, record_loads
 from tasks.extract.pseudonym import pseudonym_key
@@ -252,9 +253,10 @@ def _refresh(
     with result.timings.measure("analysis") as timing:
         inputs = load_analysis_inputs(build.building)
         tables = write_analysis_tables(inputs, run_folder, protocol)
+        study = write_study_tables(inputs, build.building, run_folder, protocol, settings)
         quality = gate.status(run_folder)
         failed = sorted(result.failed_centers)
-        report = write_report(inputs, tables, run_folder, protocol, quality, failed)
+        report = write_report(inputs, tables, run_folder, protocol, quality, failed, study)
         publish_artifacts(tables, report, protocol, quality)
         timing.rows_in = len(inputs.failures) + len(inputs.jaki_courses)
         timing.rows_out = sum(len(table) for table in dataclasses.astuple(tables))

@@ -27,6 +27,7 @@ from tasks.analysis.disclosure import mask_counts
 from tasks.analysis.retention import scopes
 
 COMPARED = ("cycling", "switching")
+COVARIATES = ("age_at_start", "sex", "indication", "prior_advanced_lines")
 PH_TEST_MAX_ROWS = 20_000
 ESTIMATED = "estimated"
 NOT_ESTIMATED = "not estimated"
@@ -94,9 +95,7 @@ def logrank_table(rows: pl.DataFrame, protocol: Protocol) -> pl.DataFrame:
 
 def cox_table(rows: pl.DataFrame, protocol: Protocol) -> pl.DataFrame:
     """The stratified Cox model, one row per term (exact counts, internal)."""
-    compared = rows.filter(pl.col("strategy").is_in(COMPARED)).drop_nulls(
-        ["age_at_start", "sex", "indication", "prior_advanced_lines"]
-    )
+    compared = cox_rows(rows)
     n, events = len(compared), int(compared["retention_event"].sum())
     arms = {s: compared.filter(pl.col("strategy") == s) for s in COMPARED}
     problem = _too_small(arms, protocol)
@@ -131,6 +130,11 @@ def cox_table(rows: pl.DataFrame, protocol: Protocol) -> pl.DataFrame:
         for term in summary.index
     ]
     return pl.DataFrame(records, schema=COX_SCHEMA)
+
+
+def cox_rows(rows: pl.DataFrame) -> pl.DataFrame:
+    """The rows the Cox model is fitted on: cycling or switching, every covariate recorded."""
+    return rows.filter(pl.col("strategy").is_in(COMPARED)).drop_nulls(list(COVARIATES))
 
 
 def shared_comparisons(

@@ -22,6 +22,8 @@ from tasks.analysis.charts import km_chart, next_steps_chart
 from tasks.analysis.descriptive import SECTIONS
 from tasks.analysis.inputs import AnalysisInputs
 from tasks.analysis.retention import POOLED
+from tasks.analysis.study_report import study_context
+from tasks.analysis.study_tables import StudyTables
 from tasks.analysis.tables import SharedTables
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -46,9 +48,10 @@ def write_report(
     protocol: Protocol,
     quality: QualityStatus,
     failed_centers: list[str],
+    study: StudyTables | None = None,
 ) -> Path:
     """Renders `report.html` into `run_folder` and returns its path."""
-    html = render_report(inputs, tables, protocol, quality, failed_centers)
+    html = render_report(inputs, tables, protocol, quality, failed_centers, study)
     path = run_folder / "report.html"
     path.write_text(html, encoding="utf-8")
     return path
@@ -60,8 +63,10 @@ def render_report(
     protocol: Protocol,
     quality: QualityStatus,
     failed_centers: list[str],
+    study: StudyTables | None = None,
 ) -> str:
-    """The page as a string (see `write_report`)."""
+    """The page as a string (see `write_report`); the study sections only when `study` is
+    given."""
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "j2"]),
@@ -99,6 +104,7 @@ def render_report(
         retention=_retention_sections(tables.retention, protocol),
         logrank=tables.logrank.to_dicts(),
         cox=tables.cox.to_dicts(),
+        study=study_context(study, inputs, protocol) if study else None,
     )
 
 

@@ -19,8 +19,14 @@ def failure(
     sex: str = "F",
     indication: str = "RA",
     prior_lines: int = 1,
+    next_stop_reason: str | None = None,
+    censor_reason: str | None = None,
 ) -> dict:
+    """A failure; a next treatment that stopped (event) stopped for `next_stop_reason`
+    (default inefficacy_secondary), one that did not was censored at `censor_reason` (default
+    the data cut)."""
     has_next = strategy != "none"
+    stopped = has_next and event
     return {
         "center_id": center,
         "index_jaki": index_jaki,
@@ -30,6 +36,8 @@ def failure(
         "has_next": has_next,
         "retention_days": days if has_next else None,
         "retention_event": event if has_next else None,
+        "censor_reason": None if stopped or not has_next else censor_reason or "data_cut",
+        "next_stop_reason_class": next_stop_reason or "inefficacy_secondary" if stopped else None,
         "age_at_start": age,
         "sex": sex,
         "indication": indication,
@@ -38,7 +46,14 @@ def failure(
 
 
 def failures(rows: list[dict]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema_overrides={"retention_days": pl.Int32})
+    return pl.DataFrame(
+        rows,
+        schema_overrides={
+            "retention_days": pl.Int32,
+            "censor_reason": pl.Utf8,
+            "next_stop_reason_class": pl.Utf8,
+        },
+    )
 
 
 def jaki_course(
