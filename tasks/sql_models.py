@@ -80,6 +80,19 @@ def run_models(
     return counts
 
 
+def needed_for(models: list[Model], tables: set[str]) -> list[Model]:
+    """The models that build `tables`, and the models those read, transitively."""
+    by_table = {m.table: m for m in models}
+    needed: set[str] = set()
+    pending = [t for t in tables if t in by_table]
+    while pending:
+        table = pending.pop()
+        if table not in needed:
+            needed.add(table)
+            pending += [r for r in by_table[table].references if r in by_table]
+    return [m for m in models if m.table in needed]
+
+
 def rerun_changed_models(
     con: duckdb.DuckDBPyConnection,
     models: list[Model],

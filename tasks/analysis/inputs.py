@@ -71,6 +71,10 @@ order by center_id
 """
 
 
+# The marts FAILURES_SQL reads: what a sensitivity cell must rebuild.
+FAILURES_MARTS = {"marts.jaki_failures", "marts.jaki_courses", "marts.advanced_therapy_courses"}
+
+
 @dataclass(frozen=True)
 class AnalysisInputs:
     """One row per JAK-inhibitor failure, per JAK-inhibitor course, per center's extract."""
@@ -103,10 +107,15 @@ def load_inputs(database: Path) -> AnalysisInputs:
 def read_inputs(con: duckdb.DuckDBPyConnection, run_id: str, built_at: str) -> AnalysisInputs:
     """The analysis rows of the marts on `con` (the registry, or a sensitivity cell's rebuild)."""
     return AnalysisInputs(
-        failures=con.sql(FAILURES_SQL).pl(),
+        failures=read_failures(con),
         jaki_courses=con.sql(JAKI_COURSES_SQL).pl(),
         data_cuts=con.sql(DATA_CUTS_SQL).pl(),
         run_id=run_id,
         built_at=built_at,
         sequences=con.sql(SEQUENCES_SQL).pl(),
     )
+
+
+def read_failures(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """One row per JAK-inhibitor failure with its next treatment and the failed course's patient."""
+    return con.sql(FAILURES_SQL).pl()

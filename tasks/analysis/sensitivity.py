@@ -2,13 +2,14 @@
 
 Each cell is the protocol with one permissible gap, one next-treatment window and failure reasons
 with or without `unknown` (`sensitivity_*` parameters of jakreg.config.Protocol). A cell re-runs
-only the intermediate and mart models on the registry's staging tables, in one in-memory DuckDB;
-the staged data is read, never staged again, and a model is rebuilt only when a parameter it
-depends on changed since the cell before (cells are ordered gap, failure reasons, window, so a
-new window rebuilds the next-treatment models only). Each cell gives the failures, the next
-treatments by strategy, the 9-month Kaplan–Meier retention of cycling and switching with its 95%
-CI, and the adjusted hazard ratio of the run's Cox model (tasks/analysis/comparison.py), computed
-exactly as a full run with that cell's protocol computes them.
+the intermediate and mart models the failures are read from (not the sequences) on the
+registry's staging tables, in one in-memory DuckDB: the staged data is read, never staged again,
+and a model is rebuilt only when a parameter it depends on changed since the cell before (cells
+are ordered gap, failure reasons, window, so a new window rebuilds the next-treatment models
+only). Each cell gives the failures, the next treatments by strategy, the 9-month Kaplan–Meier
+retention of cycling and switching with its 95% CI, and the adjusted hazard ratio of the run's
+Cox model (tasks/analysis/comparison.py), computed exactly as a full run with that cell's
+protocol computes them.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from jakreg.settings import DuckDBSettings
 from tasks import sql_models
 from tasks.analysis.comparison import COMPARED, ESTIMATED, cox_table
 from tasks.analysis.disclosure import mask_counts
-from tasks.analysis.inputs import read_inputs
+from tasks.analysis.inputs import FAILURES_MARTS, read_failures
 from tasks.analysis.kaplan_meier import estimate_retention
 from tasks.registry import database as db
 from tasks.registry.build_center import registry_models
@@ -76,7 +77,7 @@ def _failure_reasons(reasons: tuple[str, ...], variant: str) -> tuple[str, ...]:
 
 def sensitivity_grid(database: Path, protocol: Protocol, settings: DuckDBSettings) -> pl.DataFrame:
     """Every cell of the grid on the registry `database`'s staging tables (exact counts)."""
-    models = registry_models()
+    models = sql_models.needed_for(registry_models(), FAILURES_MARTS)
     built_with: dict = {}
     records = []
     with settings.connect(alone=True) as con:
@@ -89,8 +90,7 @@ def sensitivity_grid(database: Path, protocol: Protocol, settings: DuckDBSetting
         for cell in cell_protocols(protocol):
             started = time.perf_counter()
             sql_models.rerun_changed_models(con, models, cell.sql_parameters(), built_with)
-            inputs = read_inputs(con, run_id="", built_at="")
-            record = cell_record(inputs.failures, cell, _same_study(cell, protocol))
+            record = cell_record(read_failures(con), cell, _same_study(cell, protocol))
             records.append({**record, "seconds": round(time.perf_counter() - started, 2)})
     return pl.DataFrame(records, schema=SCHEMA)
 
