@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
@@ -15,8 +14,7 @@ from tasks.analysis.comparison import cox_table
 from tasks.analysis.inputs import read_inputs
 from tasks.analysis.retention import retention_summary
 from tasks.analysis.sensitivity import cell_protocols, conclusion, sensitivity_grid
-from tasks.registry import database as db
-from tests.unit.histories import Patient, build
+from tests.unit.histories import Patient, build, registry_file
 
 GRID = Protocol(
     sensitivity_gap_days=(30, 90),
@@ -52,19 +50,8 @@ def _cohort() -> list[Patient]:
     return patients
 
 
-def _registry(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> Path:
-    """The staging tables of `con` in a registry file, as the published registry holds them."""
-    path = tmp_path / "registry.duckdb"
-    db.run(con, f"attach '{path}' as registry")
-    db.run(con, "create schema registry.staging")
-    for table in ("stg_extract", "stg_patients", "stg_diagnoses", "stg_prescriptions"):
-        db.run(con, f"create table registry.staging.{table} as from staging.{table}")
-    db.run(con, "detach registry")
-    return path
-
-
 def test_a_cell_equals_a_full_run_made_with_that_cells_protocol(tmp_path: Path) -> None:
-    registry = _registry(tmp_path, build(*_cohort()))
+    registry = registry_file(build(*_cohort()), tmp_path / "registry.duckdb")
 
     grid = sensitivity_grid(registry, GRID, DuckDBSettings(threads=1))
 
