@@ -33,6 +33,7 @@ from prefect.task_runners import TaskRunner
 from flows.run_policy import with_policy
 from jakreg.config import Center
 from jakreg.layout import RegistryLayout
+from jakreg.quality import QualityThresholds
 from jakreg.settings import DuckDBSettings
 from tasks.extract.incremental import CenterLoad, load_center
 from tasks.quality.quarantine import CenterDecision, QualityGate
@@ -154,14 +155,19 @@ class SharedTaskRunner(TaskRunner[PrefectFuture[Any]]):
 
 
 @flow(name="refresh-center", flow_run_name="center-{center.id}", validate_parameters=False)
-def refresh_center(center: Center, layout: RegistryLayout, settings: DuckDBSettings) -> State:
+def refresh_center(
+    center: Center,
+    layout: RegistryLayout,
+    settings: DuckDBSettings,
+    thresholds: QualityThresholds | None = None,
+) -> State:
     """Loads one center's newest extract, then, once the run says, gates it or keeps the
     published run's decision; ends Failed with the reason when the center is not refreshed."""
     checkpoint = current_checkpoint()
     checkpoint.begin(center.id)
     checkpoint.wait_until_all_begun()
     try:
-        load = with_policy(load_center).submit(center, layout, settings)
+        load = with_policy(load_center).submit(center, layout, settings, thresholds)
         load = load.result()
     except BaseException as err:
         checkpoint.loaded(center.id, err)
@@ -194,7 +200,11 @@ class CenterSubflows:
     that, on leaving, tells subflows still waiting that the run stopped, and waits for them."""
 
     def __init__(
-        self, centers: list[Center], layout: RegistryLayout, settings: DuckDBSettings
+        self,
+        centers: list[Center],
+        layout: RegistryLayout,
+        settings: DuckDBSettings,
+        thresholds: QualityThresholds | None = None,
     ) -> None:
         self.checkpoint = Checkpoint(center.id for center in centers)
         runner = SharedTaskRunner(FlowRunContext.get().task_runner)
@@ -204,7 +214,9 @@ class CenterSubflows:
         for center in centers:
             context = copy_context()  # each thread needs its own copy of the run's context
             context.run(_CHECKPOINT.set, self.checkpoint)
-            future = self._pool.submit(context.run, self._run, subflow, center, layout, settings)
+            future = self._pool.submit(
+                context.run, self._run, subflow, center, layout, settings, thresholds
+            )
             self._states.append(future)
             self.checkpoint.wait_until_begun(center.id)
 
@@ -214,9 +226,10 @@ class CenterSubflows:
         center: Center,
         layout: RegistryLayout,
         settings: DuckDBSettings,
+        thresholds: QualityThresholds | None,
     ) -> State:
         try:
-            return subflow(center, layout, settings, return_state=True)
+            return subflow(center, layout, settings, thresholds, return_state=True)
         finally:
             # A subflow that ended before loading (its run could not be created, say) must
             # still unblock the run, which then raises this.

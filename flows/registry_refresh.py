@@ -85,6 +85,7 @@ class RefreshResult:
                 "seconds": round(load.seconds, 2),
                 "rows_read": load.staged.total_rows_read if load.staged else None,
                 "rows_rejected": sum(load.staged.rows_rejected.values()) if load.staged else None,
+                "rows_rejected_by_rule": load.staged.rejected if load.staged else None,
                 "unmapped_rows": load.staged.unmapped_rows if load.staged else None,
                 "error": self.failed_centers.get(load.center_id),
             }
@@ -178,7 +179,7 @@ def _refresh(
     result = RefreshResult(layout.database, out_dir, run_id)
     clear_leftovers(layout, out_dir)
 
-    with CenterSubflows(centers.centers, layout, settings) as subflows:
+    with CenterSubflows(centers.centers, layout, settings, thresholds) as subflows:
         with result.timings.measure("stage-centers") as timing:
             result.loads = subflows.loads()
             record_loads(layout.manifest, result.loads, run_id)
@@ -215,7 +216,12 @@ def _refresh(
                 if decision.problem:
                     result.failed_centers[decision.center_id] = decision.problem
         if not accepted:
-            raise NoCenterStagedError("no center could be staged; see the errors above")
+            gate.publish_report(run_folder, out_dir / run_folder.name)
+            kept = keep_outputs(run_folder, out_dir)
+            raise NoCenterStagedError(
+                "no center could be staged or passed the quality gate; nothing was published. "
+                f"Why, per center: {kept / 'quality_gate.md'}"
+            )
 
     with result.timings.measure("build-registry") as timing:
         in_registry = {extract.center_id: extract.extract_date for extract in accepted}
@@ -241,7 +247,7 @@ def _refresh(
         if build.reused_centers:
             logger.info("rows of %s kept from the published registry", build.reused_centers)
         registry = gate.check_registry(build.building)
-        result.data_docs = gate.publish_report(run_folder)
+        result.data_docs = gate.publish_report(run_folder, out_dir / run_folder.name)
         if registry.failed:
             kept = keep_outputs(run_folder, out_dir)
             raise RegistryGateError(

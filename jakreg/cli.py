@@ -55,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
         help="comma-separated export dialects, assigned to centers in turn "
         f"({', '.join(DIALECTS)})",
     )
+    simulate.add_argument(
+        "--dirty",
+        action="store_true",
+        help="write what real exports carry: end-before-start typos, exact duplicate rows, "
+        "records after the data cut, drugs outside rheumatology, stop reasons phrased in each "
+        "center's language, an empty OMOP death table (truth/dirt.csv counts them)",
+    )
     simulate.set_defaults(command=_simulate)
 
     run = commands.add_parser(
@@ -120,6 +127,12 @@ def _parser() -> argparse.ArgumentParser:
         "(read only; default: no comparison)",
     )
     validate.add_argument("--quality", type=Path, help="YAML overriding quality thresholds")
+    validate.add_argument(
+        "--rejected",
+        action="store_true",
+        help="also list every row set aside by a row rule: center, file, line, rule and the "
+        "wrong values (no identifiers), to correct at the source",
+    )
     validate.set_defaults(command=_validate)
     add_ops_commands(commands)
     return parser
@@ -130,7 +143,9 @@ def _simulate(args: argparse.Namespace) -> int:
 
     dialects = tuple(d.strip() for d in args.dialects.split(",") if d.strip())
     try:
-        summary = simulate(args.out, args.patients, args.centers, args.seed, dialects)
+        summary = simulate(
+            args.out, args.patients, args.centers, args.seed, dialects, dirty=args.dirty
+        )
     except ValueError as err:
         print(f"jakreg simulate: {err}", file=sys.stderr)
         return 2
@@ -181,13 +196,15 @@ def _run(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from tasks.quality.check_landing import check_landing
-    from tasks.quality.report import text_table
+    from tasks.quality.report import rejected_table, text_table
 
     thresholds = QualityThresholds.load(args.quality)
-    verdicts, index = check_landing(args.centers, args.out, args.center, args.work, thresholds)
-    print(text_table(verdicts))
-    print(f"Data Docs: {index}")
-    failed = [c for c, v in verdicts.items() if isinstance(v, str) or v.failed]
+    check = check_landing(args.centers, args.out, args.center, args.work, thresholds)
+    print(text_table(check.verdicts))
+    print(f"Data Docs: {check.data_docs}")
+    if args.rejected:
+        print(rejected_table(check.rejected))
+    failed = [c for c, v in check.verdicts.items() if isinstance(v, str) or v.failed]
     return EXIT_DATA_ERROR if failed else 0
 
 

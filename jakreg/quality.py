@@ -15,9 +15,11 @@ from typing import Any
 
 from jakreg.config import read_parameter_overrides
 from jakreg.errors import ConfigError
+from jakreg.row_rules import ROW_RULES, RULES_BY_NAME
 
 _SHARES = (
     "max_row_drop_share",
+    "max_filled_share_drop",
     "drug_mapped_warning_share",
     "drug_mapped_error_share",
     "indication_known_share",
@@ -42,6 +44,13 @@ class QualityThresholds:
     drug_mapped_error_share: float = 0.90
     # Share of JAK-inhibitor patients with a known indication (RA, PsA, axSpA).
     indication_known_share: float = 0.90
+    # A column filled in at least completeness_min_rows rows of the last accepted extract whose
+    # filled share falls by more than this share of what it was is an error (a completeness drop).
+    max_filled_share_drop: float = 0.5
+    completeness_min_rows: int = 20
+    # Per row rule (jakreg/row_rules.py), overrides of its `warning_share` and `error_share`: the
+    # share of a file's rows it may set aside before the extract is reported, or quarantined.
+    row_rules: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("earliest_treatment_date", "earliest_birth_date"):
@@ -60,9 +69,48 @@ class QualityThresholds:
             raise ConfigError(
                 "quality.drug_mapped_error_share must not exceed drug_mapped_warning_share"
             )
-        for name in ("days_after_data_cut", "planned_end_days_after_data_cut"):
+        for name in (
+            "days_after_data_cut",
+            "planned_end_days_after_data_cut",
+            "completeness_min_rows",
+        ):
             if getattr(self, name) < 0:
                 raise ConfigError(f"quality.{name} must be 0 or more")
+        self._check_row_rules()
+
+    def _check_row_rules(self) -> None:
+        if not isinstance(self.row_rules, dict):
+            raise ConfigError("quality.row_rules must map rule names to their shares")
+        for name, shares in self.row_rules.items():
+            if name not in RULES_BY_NAME:
+                raise ConfigError(
+                    f"quality.row_rules: unknown rule {name!r}; known: {', '.join(RULES_BY_NAME)}"
+                )
+            if not isinstance(shares, dict) or not set(shares) <= {"warning_share", "error_share"}:
+                raise ConfigError(
+                    f"quality.row_rules.{name} must map warning_share and/or error_share to shares"
+                )
+            for key, value in shares.items():
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise ConfigError(f"quality.row_rules.{name}.{key} must be a number")
+                if not 0 <= value <= 1:
+                    raise ConfigError(f"quality.row_rules.{name}.{key} must be between 0 and 1")
+        for name, (warning, error) in self.row_rule_shares().items():
+            if warning > error:
+                raise ConfigError(
+                    f"quality.row_rules.{name}: warning_share {warning} exceeds error_share {error}"
+                )
+
+    def row_rule_shares(self) -> dict[str, tuple[float, float]]:
+        """Each row rule's (warning share, error share): its defaults, overridden by the file."""
+        shares = {}
+        for rule in ROW_RULES:
+            override = self.row_rules.get(rule.name, {})
+            shares[rule.name] = (
+                float(override.get("warning_share", rule.warning_share)),
+                float(override.get("error_share", rule.error_share)),
+            )
+        return shares
 
     @classmethod
     def load(cls, path: Path | None) -> QualityThresholds:

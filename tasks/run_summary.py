@@ -86,6 +86,14 @@ def summary_markdown(
             f"{info['seconds']:.1f}",
         ]
         lines.append("| " + " | ".join(cells) + " |")
+    set_aside = [
+        f"- **{center}** `{file}`: "
+        + ", ".join(f"{rule} {masked(n, min_cell_count)}" for rule, n in sorted(rules.items()))
+        for center, info in sorted(centers.items())
+        for file, rules in sorted((info.get("rows_rejected_by_rule") or {}).items())
+    ]
+    if set_aside:
+        lines += ["", "## Rows set aside by row rules (file: rule rows)", "", *set_aside]
     problems = [(c, i["error"]) for c, i in sorted(centers.items()) if i.get("error")]
     if problems:
         lines += ["", "## Centers not refreshed", ""]

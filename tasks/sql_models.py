@@ -80,17 +80,16 @@ def run_models(
     return counts
 
 
-def needed_for(models: list[Model], tables: set[str]) -> list[Model]:
-    """The models that build `tables`, and the models those read, transitively."""
+def upstream_of(models: list[Model], tables: set[str]) -> list[Model]:
+    """The models producing `tables` and every model they read, in the set given."""
     by_table = {m.table: m for m in models}
-    needed: set[str] = set()
-    pending = [t for t in tables if t in by_table]
+    wanted, pending = set(), [t for t in tables if t in by_table]
     while pending:
         table = pending.pop()
-        if table not in needed:
-            needed.add(table)
+        if table not in wanted:
+            wanted.add(table)
             pending += [r for r in by_table[table].references if r in by_table]
-    return [m for m in models if m.table in needed]
+    return [m for m in models if m.table in wanted]
 
 
 def rerun_changed_models(

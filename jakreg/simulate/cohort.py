@@ -13,13 +13,16 @@ Dates are day ordinals (`date.toordinal`) for speed: a million patients are gene
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from jakreg import vocabulary
 from jakreg.config import Protocol
 
 STUDY_START = date(2010, 1, 1).toordinal()
+Row = TypeVar("Row")
 
 INDICATIONS = (("RA", 0.70), ("PsA", 0.18), ("axSpA", 0.12))
 ICD10_BY_INDICATION = {
@@ -95,6 +98,8 @@ class Prescription:
     start: int
     end: int | None  # None: open prescription
     stop_reason: str | None  # class of the reason written on this row, if any
+    stop_reason_text: str | None = None  # how it is written, when the cohort decides (--dirty)
+    copies: int = 1  # how many times the export repeats the row exactly
 
 
 @dataclass(slots=True)
@@ -119,6 +124,30 @@ class Patient:
     diagnoses: list[tuple[str, int]]
     courses: list[Course] = field(default_factory=list)
     context_prescriptions: list[Prescription] = field(default_factory=list)
+    # Rows a correct pipeline sets aside or ignores (jakreg.simulate.dirt): not in any course.
+    extra_prescriptions: list[Prescription] = field(default_factory=list)
+
+    def prescriptions(self) -> list[Prescription]:
+        """The rows the patient's courses and context drugs are written as."""
+        rows = [*self.context_prescriptions]
+        for course in self.courses:
+            rows.extend(course.prescriptions)
+        return rows
+
+    def export_rows(self) -> list[Prescription]:
+        """Every prescription row an export of the patient holds, dirt included."""
+        return [*self.prescriptions(), *self.extra_prescriptions]
+
+
+def written_rows(
+    prescriptions: list[Prescription], render: Callable[[Prescription], Row]
+) -> list[Row]:
+    """Each row rendered once and written as many times as the export repeats it: a duplicate
+    is the same row character for character."""
+    rows = []
+    for prescription in prescriptions:
+        rows.extend([render(prescription)] * prescription.copies)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -127,6 +156,7 @@ class SimCenter:
     dialect: str
     data_cut: int
     weight: float
+    records_deaths: bool = True  # False: the export's death table is empty
 
 
 class PatientGenerator:
@@ -157,6 +187,8 @@ class PatientGenerator:
         diagnosed = rng.randint(date(2003, 1, 1).toordinal(), cut - 400)
         birth = diagnosed - rng.randint(20 * 365, 75 * 365)
         death = rng.randint(diagnosed + 365, cut) if rng.random() < DEATH_SHARE else None
+        if not self.centers[center_index].records_deaths:
+            death = None
         diagnoses = [(rng.choice(ICD10_BY_INDICATION[indication]), diagnosed)]
         if rng.random() < 0.3:
             diagnoses.append((rng.choice(UNRELATED_ICD10), rng.randint(birth + 6000, cut - 1)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 from jakreg import vocabulary
+from jakreg.simulate.cohort import Prescription
 
 STRENGTH_MG = {
     "tofacitinib": 5,
@@ -78,9 +79,39 @@ SPANISH_PRODUCTS = {
 }
 
 
+# Drugs outside rheumatology that a pharmacy export holds (--dirty): ATC code, names a prescriber
+# types, a Spanish product description. None of them is in the vocabulary.
+NON_STUDY_DRUGS = {
+    "paracetamol": ("N02BE01", ("paracetamol", "acetaminophen"), "PARACETAMOL 1 G COMPRIMIDOS"),
+    "ibuprofen": (
+        "M01AE01",
+        ("ibuprofen", "ibuprofeno"),
+        "IBUPROFENO 600 MG COMPRIMIDOS RECUBIERTOS CON PELÍCULA",
+    ),
+    "metamizole": ("N02BB02", ("metamizole", "nolotil"), "METAMIZOL MAGNÉSICO 575 MG CÁPSULAS"),
+    "tramadol": ("N02AX02", ("tramadol",), "TRAMADOL 50 MG CÁPSULAS DURAS"),
+    "pantoprazole": (
+        "A02BC02",
+        ("pantoprazole", "pantoprazol"),
+        "PANTOPRAZOL 40 MG COMPRIMIDOS GASTRORRESISTENTES",
+    ),
+    "esomeprazole": ("A02BC05", ("esomeprazole", "nexium"), "ESOMEPRAZOL 20 MG CÁPSULAS"),
+    "atorvastatin": (
+        "C10AA05",
+        ("atorvastatin", "atorvastatina"),
+        "ATORVASTATINA 20 MG COMPRIMIDOS RECUBIERTOS CON PELÍCULA",
+    ),
+    "simvastatin": ("C10AA01", ("simvastatin", "zocor"), "SIMVASTATINA 20 MG COMPRIMIDOS"),
+    "rosuvastatin": ("C10AA07", ("rosuvastatin", "crestor"), "ROSUVASTATINA 10 MG COMPRIMIDOS"),
+}
+
+
 def drug_text(rng: random.Random, ingredient: str, term_types: tuple[str, ...]) -> str:
     """A drug as a prescriber might have typed it: generic or brand, any case, maybe a strength."""
-    terms = [t for t, kind in vocabulary.drug_terms()[ingredient] if kind in term_types]
+    if ingredient in NON_STUDY_DRUGS:
+        terms = list(NON_STUDY_DRUGS[ingredient][1])
+    else:
+        terms = [t for t, kind in vocabulary.drug_terms()[ingredient] if kind in term_types]
     text = rng.choice(terms)
     style = rng.random()
     if style < 0.3:
@@ -95,6 +126,8 @@ def drug_text(rng: random.Random, ingredient: str, term_types: tuple[str, ...]) 
 def spanish_product_text(rng: random.Random, ingredient: str) -> str:
     """A hospital pharmacy's product description: brand or Spanish generic name, strength and
     dose form, upper case ("XELJANZ 5 MG COMPRIMIDOS RECUBIERTOS CON PELÍCULA")."""
+    if ingredient in NON_STUDY_DRUGS:
+        return NON_STUDY_DRUGS[ingredient][2]
     terms = [
         t
         for t, kind in vocabulary.drug_terms()[ingredient]
@@ -108,6 +141,8 @@ def spanish_product_text(rng: random.Random, ingredient: str) -> str:
 def atc_code(rng: random.Random, ingredient: str) -> str:
     """The ingredient's ATC code, before or after the 2024 revision when it changed: centers send
     both (tofacitinib L04AA29 or L04AF01)."""
+    if ingredient in NON_STUDY_DRUGS:
+        return NON_STUDY_DRUGS[ingredient][0]
     ingredient_record = vocabulary.ingredients()[ingredient]
     if ingredient_record.atc_code_previous and rng.random() < 0.5:
         return ingredient_record.atc_code_previous
@@ -115,9 +150,14 @@ def atc_code(rng: random.Random, ingredient: str) -> str:
 
 
 def stop_reason_text(
-    rng: random.Random, reason_class: str | None, texts: dict[str, tuple[str, ...]] | None = None
+    rng: random.Random,
+    prescription: Prescription,
+    texts: dict[str, tuple[str, ...]] | None = None,
 ) -> str:
-    """A written stop reason of the class, in English unless another table of texts is given."""
-    if reason_class is None:
+    """The row's written stop reason: as the cohort phrased it, else one of the class's texts,
+    in English unless another table of texts is given."""
+    if prescription.stop_reason_text is not None:
+        return prescription.stop_reason_text
+    if prescription.stop_reason is None:
         return ""
-    return rng.choice((texts or STOP_REASON_TEXT_EN)[reason_class])
+    return rng.choice((texts or STOP_REASON_TEXT_EN)[prescription.stop_reason])

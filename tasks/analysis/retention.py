@@ -81,9 +81,19 @@ def _summary_schema(protocol: Protocol) -> dict[str, type[pl.DataType]]:
 def _summary_record(
     scope: str, group_by: str, group: str, members: pl.DataFrame, protocol: Protocol
 ) -> dict:
+    suppressed = len(members) < protocol.min_cell_count
+    if members.is_empty():
+        # Nothing to estimate yet (no failure followed by a next treatment): the row says so.
+        return {
+            "scope": scope,
+            "group_by": group_by,
+            "group": group,
+            "n": 0,
+            "events": 0,
+            "suppressed": True,
+        }
     durations = members["retention_days"].to_numpy()
     events = members["retention_event"].to_numpy().astype(int)
-    suppressed = len(members) < protocol.min_cell_count
     estimate = estimate_retention(durations, events, protocol.retention_months, protocol.month_days)
     record: dict = {
         "scope": scope,

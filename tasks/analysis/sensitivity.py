@@ -77,7 +77,7 @@ def _failure_reasons(reasons: tuple[str, ...], variant: str) -> tuple[str, ...]:
 
 def sensitivity_grid(database: Path, protocol: Protocol, settings: DuckDBSettings) -> pl.DataFrame:
     """Every cell of the grid on the registry `database`'s staging tables (exact counts)."""
-    models = sql_models.needed_for(registry_models(), FAILURES_MARTS)
+    models = sql_models.upstream_of(registry_models(), FAILURES_MARTS)
     built_with: dict = {}
     records = []
     with settings.connect(alone=True) as con:

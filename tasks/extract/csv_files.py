@@ -97,8 +97,6 @@ def load_csv_files(
         rows[spec.name] = database.fetch_value(con, f"select count(*) from {spec.table}")
         if layout.encoding == "latin-1":
             check_not_utf8(con, center, spec.name, spec.table, header)
-        for column in spec.date_columns:
-            _check_dates(con, center, spec, column, layout.date_format)
     return rows
 
 
@@ -229,24 +227,3 @@ def _check_columns(center: Center, spec: CsvFile, header: list[str]) -> None:
             "'renames' for this center in centers.yaml"
         )
     raise CenterDataError(center.id, "; ".join(problems), file=spec.name, row=1, hint=hint)
-
-
-def _check_dates(
-    con: duckdb.DuckDBPyConnection, center: Center, spec: CsvFile, column: str, date_format: str
-) -> None:
-    [(bad_count, first_row)] = database.fetch_all(
-        con,
-        f"select count(*), min(source_row) from {spec.table} "
-        f"where nullif(trim({column}), '') is not null "
-        f"and try_strptime(trim({column}), $format) is null",
-        {"format": date_format},
-    )
-    if bad_count:
-        raise CenterDataError(
-            center.id,
-            f"{bad_count} value(s) are not dates in the format {date_format}",
-            file=spec.name,
-            row=first_row,
-            column=column,
-            hint="export dates in the dialect's format, or set date_format for this center",
-        )

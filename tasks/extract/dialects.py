@@ -35,6 +35,27 @@ def staging_parameters(center: Center) -> dict[str, Any]:
     return _reader(center).staging_parameters(center)
 
 
+def source_files(center: Center) -> dict[str, str]:
+    """The file of the center's extract each common staging table (patients, prescriptions,
+    diagnoses) is read from."""
+    return _reader(center).SOURCE_FILES
+
+
+def raw_data_files(center: Center) -> list[tuple[str, str, tuple[str, ...]]]:
+    """The files of the center's extract that hold rows of data (not the extract's metadata),
+    each as (file name, raw table, date columns read as text). A dialect that is not delimited
+    text parses its dates in its reader, so none are listed."""
+    reader = _reader(center)
+    layout = csv_layout(center)
+    if layout is None:
+        return [(spec.name, spec.table, ()) for spec in reader.FILES]
+    return [
+        (spec.name, spec.table, spec.date_columns)
+        for spec in layout.files
+        if spec.name in reader.DATA_FILES
+    ]
+
+
 def csv_layout(center: Center) -> CsvLayout | None:
     """The center's files, their columns and date columns, and its date format; None for a
     dialect that is not delimited text."""

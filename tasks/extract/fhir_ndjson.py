@@ -48,6 +48,13 @@ class NdjsonFile:
         return f"{self.resource_type}.ndjson"
 
 
+# The file each common staging table is read from (rows set aside are reported by file).
+SOURCE_FILES = {
+    "patients": "Patient.ndjson",
+    "prescriptions": "MedicationStatement.ndjson",
+    "diagnoses": "Condition.ndjson",
+}
+
 FILES = (
     NdjsonFile(
         "Patient",
@@ -89,6 +96,9 @@ FILES = (
         reference_elements=("subject",),
     ),
 )
+
+# The files holding rows of data, which row rules check (not the extract's metadata).
+DATA_FILES = tuple(spec.name for spec in FILES)
 
 
 def load_raw(con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path) -> dict[str, int]:

@@ -27,6 +27,7 @@ from prefect import get_run_logger, task
 from jakreg.config import Center
 from jakreg.errors import CenterDataError
 from jakreg.layout import RegistryLayout
+from jakreg.quality import QualityThresholds
 from jakreg.settings import DuckDBSettings
 from jakreg.time_limits import CENTER_SECONDS
 from tasks.extract.manifest import (
@@ -39,6 +40,7 @@ from tasks.extract.manifest import (
     load_records,
 )
 from tasks.extract.pseudonym import pseudonym_key
+from tasks.extract.row_rejects import rules_digest
 from tasks.extract.stage_center import (
     StagedExtract,
     newest_extract,
@@ -61,35 +63,44 @@ class CenterLoad:
     fingerprint: ExtractFingerprint | None
 
 
-def reusable_staged(staged_dir: Path, fingerprint: ExtractFingerprint) -> StagedExtract | None:
+def reusable_staged(
+    staged_dir: Path, fingerprint: ExtractFingerprint, thresholds: QualityThresholds
+) -> StagedExtract | None:
     """The staged extract of this date when it was staged from exactly these files, with the
-    pseudonymisation key and the code in use now."""
+    pseudonymisation key, the code and the row rules' dates in use now."""
     staged = StagedExtract.read(staged_folder(staged_dir, fingerprint))
     if (
         staged is None
         or staged.extract_digest != fingerprint.digest
         or staged.key_id != key_id(pseudonym_key())
         or staged.code_digest != code_digest()
+        or staged.rules_digest != rules_digest(thresholds)
     ):
         return None
     return staged
 
 
 @task(name="load-center", task_run_name="load-{center.id}", timeout_seconds=CENTER_SECONDS)
-def load_center(center: Center, layout: RegistryLayout, settings: DuckDBSettings) -> CenterLoad:
+def load_center(
+    center: Center,
+    layout: RegistryLayout,
+    settings: DuckDBSettings,
+    thresholds: QualityThresholds | None = None,
+) -> CenterLoad:
     """Reuses or stages one center's newest extract; data errors are returned, never raised.
 
     Other errors (a full disk, an unreadable share) are raised, so the flow can retry them.
     """
     logger = get_run_logger()
     started = time.monotonic()
+    thresholds = thresholds or QualityThresholds()
     fingerprint = None
     try:
         fingerprint = fingerprint_extract(center.id, newest_extract(center))
-        staged = reusable_staged(layout.staged_dir, fingerprint)
+        staged = reusable_staged(layout.staged_dir, fingerprint, thresholds)
         status = UNCHANGED
         if staged is None:
-            staged = stage_center(center, layout.work_dir, settings, fingerprint)
+            staged = stage_center(center, layout.work_dir, settings, fingerprint, thresholds)
             status = LOADED
     except CenterDataError as err:
         logger.error("center %s: newest extract not loaded: %s", center.id, err)
@@ -110,6 +121,11 @@ def record_loads(manifest: Path, loads: list[CenterLoad], run_id: str) -> None:
         else:
             staged = load.staged
             records += load_records(
-                load.fingerprint, load.status, run_id, staged.rows_read, staged.rows_rejected
+                load.fingerprint,
+                load.status,
+                run_id,
+                staged.rows_read,
+                staged.rows_rejected,
+                rejected_by_rule=staged.rejected,
             )
     JsonLines(manifest).append(records)

@@ -81,13 +81,16 @@ def load_records(
     rows_read: dict[str, int] | None = None,
     rows_rejected: dict[str, int] | None = None,
     error: str | None = None,
+    rejected_by_rule: dict[str, dict[str, int]] | None = None,
 ) -> list[dict[str, Any]]:
-    """One manifest record per file of the extract; row counts are keyed by file name."""
+    """One manifest record per file of the extract; row counts are keyed by file name, rows set
+    aside by a row rule also by rule (`rejected_by_rule`: file -> rule -> rows)."""
     if status not in STATUSES:
         raise ValueError(f"unknown load status {status!r}; known: {', '.join(STATUSES)}")
     time = datetime.now(UTC).isoformat(timespec="seconds")
     rows_read = rows_read or {}
     rows_rejected = rows_rejected or {}
+    rejected_by_rule = rejected_by_rule or {}
     return [
         {
             "center_id": fingerprint.center_id,
@@ -99,6 +102,9 @@ def load_records(
             "extract_digest": fingerprint.digest,
             "rows_read": rows_read.get(f.name),
             "rows_rejected": rows_rejected.get(f.name, 0) if f.name in rows_read else None,
+            "rows_rejected_by_rule": (
+                rejected_by_rule.get(f.name, {}) if f.name in rows_read else None
+            ),
             "status": status,
             "error": error,
             "run_id": run_id,

@@ -26,6 +26,13 @@ def _table(name: str, required: tuple[str, ...], dates: tuple[str, ...] = ()) ->
     return CsvFile(f"{name}.csv", required, dates, optional)
 
 
+# The file each common staging table is read from (rows set aside are reported by file).
+SOURCE_FILES = {
+    "patients": "person.csv",
+    "prescriptions": "drug_exposure.csv",
+    "diagnoses": "condition_occurrence.csv",
+}
+
 LAYOUT = CsvLayout(
     encoding="utf-8",
     delimiter="\t",
@@ -56,6 +63,9 @@ LAYOUT = CsvLayout(
         _table("cdm_source", ("source_release_date",), ("source_release_date",)),
     ),
 )
+
+# The files holding rows of data, which row rules check: cdm_source describes the extract.
+DATA_FILES = tuple(spec.name for spec in LAYOUT.files if spec.name != "cdm_source.csv")
 
 
 def load_raw(con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path) -> dict[str, int]:

@@ -10,6 +10,13 @@ from jakreg.config import Center
 from tasks.extract.csv_files import CsvFile, CsvLayout, csv_reader_calls, load_csv_extract
 from tasks.extract.reader_calls import ReaderCall
 
+# The file each common staging table is read from (rows set aside are reported by file).
+SOURCE_FILES = {
+    "patients": "patients.csv",
+    "prescriptions": "prescriptions.csv",
+    "diagnoses": "diagnoses.csv",
+}
+
 LAYOUT = CsvLayout(
     encoding="utf-8",
     delimiter=",",
@@ -28,6 +35,9 @@ LAYOUT = CsvLayout(
         ),
     ),
 )
+
+# The files holding rows of data, which row rules check (not the extract's metadata).
+DATA_FILES = tuple(spec.name for spec in LAYOUT.files)
 
 
 def load_raw(con: duckdb.DuckDBPyConnection, center: Center, extract_dir: Path) -> dict[str, int]:

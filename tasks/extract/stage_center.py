@@ -18,17 +18,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 from prefect import task
 
-from jakreg.config import Center
+from jakreg.config import ADVANCED_CLASSES, Center
 from jakreg.errors import CenterDataError
 from jakreg.faults import fault_point
+from jakreg.quality import QualityThresholds
 from jakreg.settings import DuckDBSettings
 from jakreg.time_limits import CENTER_SECONDS
 from tasks import sql_models
 from tasks.extract import dialects
+from tasks.extract.completeness import filled_counts
 from tasks.extract.manifest import ExtractFingerprint, fingerprint_extract
 from tasks.extract.pseudonym import install_patient_key_macro, pseudonym_key
+from tasks.extract.row_rejects import (
+    REJECTED_COLUMNS,
+    create_rejected_table,
+    reject_raw_rows,
+    reject_staged_rows,
+    rejected_counts,
+    rules_digest,
+)
 from tasks.extract.vocabulary import load_vocabulary
 from tasks.quality.raw_copy import write_raw_copies
 from tasks.registry import database
@@ -41,10 +52,28 @@ STAGED_TABLES = (
     "stg_prescriptions",
     "stg_extract",
     "stg_unmapped_terms",
+    "stg_drug_scope",
+    "stg_rejected_rows",
 )
+# The staging tables the row rules read and set rows aside from; the other staging models (such
+# as stg_unmapped_terms) run after them, on the rows kept.
+RULE_TABLES = {
+    "staging.stg_patients",
+    "staging.stg_prescriptions",
+    "staging.stg_diagnoses",
+    "staging.stg_extract",
+}
 CENTER_TABLES = ("patients", "diagnoses", "prescriptions", "extract")
 EXTRACT_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 STAGED_RECORD = "staged.json"
+# Staged tables added since earlier releases, with their columns: an extract staged before one was
+# added is read as having no rows of it (tasks/quality/quarantine.py falls back on such extracts).
+ADDED_TABLES = {
+    "stg_rejected_rows": REJECTED_COLUMNS,
+    "stg_drug_scope": (
+        "center_id varchar, drug_source_value varchar, n_rows bigint, suspected_study_drug varchar"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -59,6 +88,12 @@ class StagedExtract:
     unmapped_rows: int
     extract_digest: str
     rows_rejected: dict[str, int] = field(default_factory=dict)
+    # Rows set aside per file and row rule (tasks/extract/row_rejects.py).
+    rejected: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Which rule dates set them aside: staged data is reused only while they are unchanged.
+    rules_digest: str = ""
+    # Rows with a value per delimited file and column (tasks/extract/completeness.py).
+    filled: dict[str, dict[str, int]] = field(default_factory=dict)
     # Which key pseudonymised it and which code staged it: staged data is reused only when both
     # are still the ones in use (tasks/extract/incremental.py).
     key_id: str = ""
@@ -100,6 +135,18 @@ class StagedExtract:
         return cls(folder=folder, **record)
 
 
+def backfill_added_tables(extract: StagedExtract) -> None:
+    """Writes an empty Parquet file for each table added since `extract` was staged."""
+    for table, columns in ADDED_TABLES.items():
+        if extract.parquet(table).exists():
+            continue
+        with duckdb.connect() as con:
+            database.run(con, f"create table added ({columns})")
+            database.run(
+                con, "copy added to $path (format parquet)", {"path": str(extract.parquet(table))}
+            )
+
+
 def staged_folder(staged_dir: Path, extract: ExtractFingerprint) -> Path:
     """`<staged>/<center>/<extract date>-<digest prefix>/`: a dump re-sent under the same date is
     staged beside the one sent first, which stays in place until the gate has judged the new one
@@ -135,9 +182,12 @@ def stage_center(
     work_dir: Path,
     settings: DuckDBSettings,
     extract: ExtractFingerprint | None = None,
+    thresholds: QualityThresholds | None = None,
 ) -> StagedExtract:
     """Reads, stages and pseudonymises one center's extract (by default its newest) into Parquet
-    under `<work_dir>/staged/<center>/<extract date>/`."""
+    under `<work_dir>/staged/<center>/<extract date>/`, setting aside the rows that break a row
+    rule (with the dates of `thresholds`, by default the default ones)."""
+    thresholds = thresholds or QualityThresholds()
     extract = extract or fingerprint_extract(center.id, newest_extract(center))
     extract_dir = extract.folder
     target = staged_folder(work_dir / "staged", extract)
@@ -149,10 +199,16 @@ def stage_center(
         sql_models.create_macros(con)
         load_vocabulary(con)
         rows_read = dialects.load_raw(con, center, extract_dir)
+        create_rejected_table(con, center.id)
+        layout = dialects.csv_layout(center)
+        data_files = dialects.raw_data_files(center)
+        filled = filled_counts(con, data_files)
+        reject_raw_rows(con, data_files, layout.date_format if layout else None)
         parameters = {
             **dialects.staging_parameters(center),
             "center_id": center.id,
             "extract_date": extract_dir.name,
+            "advanced_classes": list(ADVANCED_CLASSES),
         }
         staging = sql_models.SQL_DIR / "staging"
         sql_models.run_models(con, sql_models.discover([staging / center.dialect]), parameters)
@@ -162,7 +218,16 @@ def stage_center(
                 f"create or replace view staging.center_{table} as "
                 f"select * from staging.stg_{center.dialect}__{table}",
             )
-        counts = sql_models.run_models(con, sql_models.discover([staging]), parameters)
+        common = sql_models.discover([staging])
+        ruled = sql_models.upstream_of(common, RULE_TABLES)
+        sql_models.run_models(con, ruled, parameters)
+        reject_staged_rows(con, dialects.source_files(center), thresholds)
+        sql_models.run_models(con, [m for m in common if m not in ruled], parameters)
+        counts = {
+            table: database.fetch_value(con, f"select count(*) from staging.{table}")
+            for table in STAGED_TABLES
+        }
+        rejected = rejected_counts(con)
         for table in STAGED_TABLES:
             con.table(f"staging.{table}").write_parquet(str(partial / f"{table}.parquet"))
             fault_point("stage")
@@ -175,9 +240,13 @@ def stage_center(
         extract_dir.name,
         target,
         rows_read,
-        {table.removeprefix("staging."): n for table, n in counts.items()},
+        counts,
         int(unmapped),
         extract.digest,
+        rows_rejected={file: sum(rules.values()) for file, rules in rejected.items()},
+        rejected=rejected,
+        rules_digest=rules_digest(thresholds),
+        filled=filled,
         key_id=key_id(pseudonym_key()),
         code_digest=code_digest(),
         staged_at=datetime.now(UTC).isoformat(),

@@ -7,7 +7,13 @@ import duckdb
 from jakreg.vocabulary import VOCABULARY_DIR
 from tasks.registry import database
 
-VOCABULARY_TABLES = ("ingredients", "drug_terms", "stop_reasons", "icd10_indications")
+VOCABULARY_TABLES = (
+    "ingredients",
+    "drug_terms",
+    "stop_reasons",
+    "icd10_indications",
+    "non_study_terms",
+)
 
 
 def load_vocabulary(con: duckdb.DuckDBPyConnection) -> None:

@@ -10,17 +10,32 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+
+import duckdb
 
 from jakreg.config import load_centers
 from jakreg.errors import JakregError
 from jakreg.quality import QualityThresholds
 from jakreg.settings import DuckDBSettings
 from tasks.extract.pseudonym import KEY_VARIABLE
-from tasks.extract.stage_center import stage_center
+from tasks.extract.stage_center import StagedExtract, stage_center
 from tasks.quality.context import build_data_docs
 from tasks.quality.quarantine import QualityGate
+from tasks.quality.row_rule_outcomes import RejectedRow
 from tasks.quality.verdict import Verdict
+from tasks.registry import database
+
+
+@dataclass(frozen=True)
+class LandingCheck:
+    """Verdicts per center (or why it could not be staged), the Data Docs index written, and
+    each staged center's rows set aside, in file and line order."""
+
+    verdicts: dict[str, Verdict | str]
+    data_docs: Path
+    rejected: dict[str, list[RejectedRow]]
 
 
 def check_landing(
@@ -29,24 +44,39 @@ def check_landing(
     center_id: str | None = None,
     work_dir: Path | None = None,
     thresholds: QualityThresholds | None = None,
-) -> tuple[dict[str, Verdict | str], Path]:
-    """Verdicts per center (or the staging error), and the Data Docs index written."""
+) -> LandingCheck:
+    """Stages and validates each center's newest extract (see the module docstring)."""
     centers = load_centers(Path(centers_file))
     chosen = [centers.get(center_id)] if center_id else list(centers.centers)
     # Patient keys only need to be consistent within this check: nothing is published, so a
     # data manager can check a dump without the registry's secret.
     os.environ.setdefault(KEY_VARIABLE, secrets.token_hex(32))
+    thresholds = thresholds or QualityThresholds()
+    rejected = {}
     with tempfile.TemporaryDirectory(prefix="jakreg-validate-") as scratch:
         work = Path(scratch)
-        gate = QualityGate.start(
-            work, Path(docs_dir), thresholds or QualityThresholds(), "validate", work_dir
-        )
+        gate = QualityGate.start(work, Path(docs_dir), thresholds, "validate", work_dir)
         for center in chosen:
             try:
-                extract = stage_center(center, work, DuckDBSettings.from_environment())
+                extract = stage_center(
+                    center, work, DuckDBSettings.from_environment(), thresholds=thresholds
+                )
             except JakregError as err:
                 gate.verdicts[center.id] = f"not staged: {err}"
                 continue
+            rejected[center.id] = rejected_rows(extract)
             gate.check_center(center, extract)
         index = build_data_docs(gate.quality_dir, gate.docs_dir)
-    return gate.verdicts, index
+    return LandingCheck(gate.verdicts, index, rejected)
+
+
+def rejected_rows(extract: StagedExtract) -> list[RejectedRow]:
+    """The rows of a staged extract that row rules set aside (no identifier: file, line, rule
+    and the wrong values)."""
+    with duckdb.connect() as con:
+        found = database.fetch_all(
+            con,
+            "select file, source_row, rule, detail from read_parquet($path) order by all",
+            {"path": str(extract.parquet("stg_rejected_rows"))},
+        )
+    return [RejectedRow(*row) for row in found]

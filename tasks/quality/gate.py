@@ -8,9 +8,9 @@ built next to the published one, before it is renamed into place. docs/quality.m
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,12 @@ from prefect import task
 
 from jakreg.quality import QualityThresholds
 from jakreg.time_limits import VALIDATE_SECONDS
+from tasks.extract import dialects
 from tasks.extract.stage_center import STAGED_TABLES, StagedExtract
+from tasks.quality.completeness import ColumnFill, completeness_drops, write_drops_table
 from tasks.quality.context import SUITES_DIR, open_context
 from tasks.quality.raw_copy import RAW_COPY_PREFIX
+from tasks.quality.row_rule_outcomes import percent, rule_outcomes, write_outcomes_table
 from tasks.quality.verdict import Finding, Verdict, findings_of
 from tasks.registry import database
 
@@ -75,32 +78,43 @@ def validate_center(
     quality_dir: Path,
     docs_dir: Path,
     run_name: str,
+    baseline_filled: dict[str, dict[str, int]] | None = None,
 ) -> Verdict:
     """Raw and staging suites on one center's staged extract.
 
     `baseline_rows` are the rows read per file of the center's last accepted extract; a raw table
-    may not shrink by more than `max_row_drop_share` against them.
+    may not shrink by more than `max_row_drop_share` against them. `baseline_filled` are that
+    extract's rows with a value per file and column: a column may not lose more than
+    `max_filled_share_drop` of its filled share.
     """
     gate_db = quality_dir / "databases" / f"{extract.center_id}.duckdb"
-    data_cut = _write_gate_database(gate_db, extract)
-    latest_end = data_cut + timedelta(days=thresholds.planned_end_days_after_data_cut)
+    drops = completeness_drops(
+        extract.filled,
+        extract.rows_read,
+        baseline_filled or {},
+        baseline_rows or {},
+        thresholds,
+    )
+    _write_gate_database(gate_db, extract, thresholds, drops)
     parameters: dict[str, Any] = {
-        "latest_date": (data_cut + timedelta(days=thresholds.days_after_data_cut)).isoformat(),
-        "latest_end_date": latest_end.isoformat(),
-        "earliest_treatment_date": thresholds.earliest_treatment_date.isoformat(),
-        "earliest_birth_date": thresholds.earliest_birth_date.isoformat(),
         "drug_mapped_warning_share": thresholds.drug_mapped_warning_share,
         "drug_mapped_error_share": thresholds.drug_mapped_error_share,
         "indication_known_share": thresholds.indication_known_share,
     }
     suites = {}
     for suite in center_suites(extract, dialect):
+        # Without a baseline (no accepted extract, or none of this file) nothing can shrink.
         baseline = (baseline_rows or {}).get(f"{suite.rsplit('.', 1)[-1]}.csv", 0)
-        minimum = max(1, math.ceil(baseline * (1 - thresholds.max_row_drop_share)))
+        minimum = math.ceil(baseline * (1 - thresholds.max_row_drop_share))
         suites[suite] = {**parameters, "min_rows": minimum}
     context = open_context(quality_dir, docs_dir)
-    findings = _validate(context, extract.center_id, gate_db, suites, run_name)
-    return Verdict(extract.center_id, tuple(findings))
+    words = {
+        **{name: percent(value) for name, value in parameters.items()},
+        "max_row_drop_share": percent(thresholds.max_row_drop_share),
+        "max_filled_share_drop": percent(thresholds.max_filled_share_drop),
+    }
+    findings = _validate(context, extract.center_id, gate_db, suites, run_name, words)
+    return Verdict(extract.center_id, tuple(_named_for_files(findings, dialect)))
 
 
 @task(name="validate-registry", timeout_seconds=VALIDATE_SECONDS)
@@ -111,15 +125,45 @@ def validate_registry(building: Path, quality_dir: Path, docs_dir: Path, run_nam
     return Verdict("registry", tuple(_validate(context, "registry", building, suites, run_name)))
 
 
+# The center's file each staging suite's table comes from (by the dialect's SOURCE_FILES key).
+_STAGING_SOURCES = {
+    "staging.stg_patients": "patients",
+    "staging.stg_prescriptions": "prescriptions",
+    "staging.study_drug_prescriptions": "prescriptions",
+    "staging.jaki_patient_indications": "diagnoses",
+}
+
+
+def _named_for_files(findings: list[Finding], dialect: str) -> list[Finding]:
+    """Findings naming the center's file rather than the table validated: a raw suite's file is
+    its table's (`raw.omop_csv.death` -> death.csv), a staging table's the file it is read from."""
+    files = dialects.READERS[dialect].SOURCE_FILES
+    named = []
+    for finding in findings:
+        source = finding.source
+        if source is None and finding.suite.startswith("raw."):
+            source = next(
+                spec.name
+                for spec in dialects.READERS[dialect].LAYOUT.files
+                if spec.table == f"raw.{finding.suite.rsplit('.', 1)[-1]}"
+            )
+        elif source is None and finding.suite in _STAGING_SOURCES:
+            source = files[_STAGING_SOURCES[finding.suite]]
+        named.append(dataclasses.replace(finding, source=source))
+    return named
+
+
 def _validate(
     context: FileDataContext,
     scope: str,
     database_file: Path,
     suites: dict[str, dict[str, Any]],
     run_name: str,
+    words: dict[str, str] | None = None,
 ) -> list[Finding]:
     """Each suite (with its parameters) on the table it is named for, in one DuckDB connection
-    that is closed afterwards; results are stored for the run's Data Docs."""
+    that is closed afterwards; results are stored for the run's Data Docs. A threshold's name in
+    an expectation's description reads as its value in the findings (`words`)."""
     source = context.data_sources.add_or_update_duckdb(
         name=scope,
         connection_string=f"duckdb:///{database_file}",
@@ -146,14 +190,17 @@ def _validate(
                 result_format=RESULT_FORMAT,
                 run_id=RunIdentifier(run_name=run_name),
             )
-            findings += findings_of(suite_name, result)
+            findings += findings_of(suite_name, result, words or {})
     finally:
         source.get_execution_engine().close()
     return findings
 
 
-def _write_gate_database(path: Path, extract: StagedExtract) -> date:
-    """Views `raw.<table>`, `staging.<table>` over the extract's Parquet; returns its data cut."""
+def _write_gate_database(
+    path: Path, extract: StagedExtract, thresholds: QualityThresholds, drops: list[ColumnFill]
+) -> None:
+    """Views `raw.<table>`, `staging.<table>` over the extract's Parquet and the tables of row
+    rule outcomes and completeness drops (tasks/quality/row_rule_outcomes.py, completeness.py)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     with duckdb.connect(str(path)) as con:
@@ -164,9 +211,11 @@ def _write_gate_database(path: Path, extract: StagedExtract) -> date:
             database.create_parquet_view(con, f"raw.{table}", parquet)
         for table in STAGED_TABLES:
             database.create_parquet_view(con, f"staging.{table}", extract.parquet(table))
+        outcomes = rule_outcomes(con, "staging.stg_rejected_rows", extract.rows_read, thresholds)
+        write_outcomes_table(con, outcomes)
+        write_drops_table(con, drops, thresholds)
         for view in sorted(STAGING_VIEWS.glob("*.sql")):
             database.run(
                 con,
                 f"create view staging.{view.stem} as\n{view.read_text(encoding='utf-8')}",
             )
-        return database.fetch_value(con, "select data_cut_date from staging.stg_extract")

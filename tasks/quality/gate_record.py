@@ -34,6 +34,7 @@ def validation_digest(
     dialect: str,
     baseline_rows: dict[str, int] | None,
     thresholds: QualityThresholds,
+    baseline_filled: dict[str, dict[str, int]] | None = None,
 ) -> str:
     """The digest of everything a center's verdict depends on (see the module docstring)."""
     document = {
@@ -44,6 +45,7 @@ def validation_digest(
         },
         "thresholds": thresholds.as_dict(),
         "baseline_rows": baseline_rows or {},
+        "baseline_filled": baseline_filled or {},
     }
     return json_digest(document)
 

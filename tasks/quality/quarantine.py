@@ -29,7 +29,7 @@ from jakreg.faults import fault_point
 from jakreg.quality import QualityThresholds
 from jakreg.quality_status import CenterQuality, QualityStatus
 from tasks.extract.pseudonym import pseudonym_key
-from tasks.extract.stage_center import StagedExtract
+from tasks.extract.stage_center import StagedExtract, backfill_added_tables
 from tasks.quality.context import build_data_docs, open_context
 from tasks.quality.gate import validate_center, validate_registry
 from tasks.quality.gate_record import (
@@ -122,7 +122,8 @@ class QualityGate:
         folder: the work folder, or the registry's work folder for `jakreg validate`)."""
         previous = last_accepted_extract(self.baseline_dir or self.work_dir, center.id, extract)
         baseline = previous.rows_read if previous else None
-        digest = validation_digest(extract, center.dialect, baseline, self.thresholds)
+        filled = previous.filled if previous else None
+        digest = validation_digest(extract, center.dialect, baseline, self.thresholds, filled)
         verdict = recorded_verdict(extract, digest)
         if verdict is None:
             verdict = validate_center(
@@ -133,6 +134,7 @@ class QualityGate:
                 self.quality_dir,
                 self.docs_dir,
                 self.run_name,
+                filled,
             )
             record_verdict(extract, verdict, digest, self.run_name)
         self.verdicts[center.id] = verdict
@@ -147,14 +149,17 @@ class QualityGate:
 
     def not_staged(self, center: Center, problem: str) -> CenterDecision:
         """A center whose newest extract could not be read: its last accepted one goes in."""
-        self.verdicts[center.id] = NOT_STAGED
+        self.verdicts[center.id] = f"not staged: {problem}"
         return self._quarantine(center.id, self._last_accepted(center.id), problem)
 
     def _last_accepted(
         self, center_id: str, before: StagedExtract | None = None
     ) -> StagedExtract | None:
         """The extract a quarantined center keeps: its last accepted one, made with this key."""
-        return last_accepted_extract(self.work_dir, center_id, before, key_id(pseudonym_key()))
+        kept = last_accepted_extract(self.work_dir, center_id, before, key_id(pseudonym_key()))
+        if kept is not None:
+            backfill_added_tables(kept)
+        return kept
 
     def check_registry(self, building: Path) -> Verdict:
         fault_point("validate")
@@ -162,12 +167,18 @@ class QualityGate:
         self.verdicts[REGISTRY] = verdict
         return verdict
 
-    def publish_report(self, run_folder: Path) -> Path:
-        """Builds the run's Data Docs and the `quality-gate` artifact that links them."""
+    def publish_report(self, run_folder: Path, published_folder: Path) -> Path:
+        """Builds the run's Data Docs, `quality_gate.md` in the run folder (linking them relative
+        to it, so the link holds once the folder moves to `published_folder`) and the
+        `quality-gate` artifact (linking them where they will be published)."""
         index = build_data_docs(self.quality_dir, self.docs_dir)
-        report = markdown_report(self.verdicts, index)
+        relative = index.relative_to(run_folder)
+        report = markdown_report(self.verdicts, relative.as_posix())
         (run_folder / "quality_gate.md").write_text(report, encoding="utf-8")
-        create_markdown_artifact(key="quality-gate", markdown=report)
+        published = (published_folder / relative).resolve().as_uri()
+        create_markdown_artifact(
+            key="quality-gate", markdown=markdown_report(self.verdicts, published)
+        )
         return index
 
     def status(self, run_folder: Path) -> QualityStatus:

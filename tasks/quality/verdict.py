@@ -26,15 +26,20 @@ class Finding:
     rows: int | None
     observed: str | None
     examples: tuple[str, ...] = ()
+    # The center's file the finding is about (named instead of the suite), and what to do.
+    source: str | None = None
+    hint: str | None = None
 
     def describe(self) -> str:
-        parts = [f"[{self.level}] {self.suite}: {self.expectation}"]
+        parts = [f"[{self.level}] {self.source or self.suite}: {self.expectation}"]
         if self.rows is not None:
             parts.append(f"{self.rows} row(s)")
         if self.observed is not None:
             parts.append(f"observed {self.observed}")
         if self.examples:
             parts.append(f"e.g. {', '.join(self.examples)}")
+        if self.hint:
+            parts.append(f"what to do: {self.hint}")
         return "; ".join(parts)
 
 
@@ -63,8 +68,11 @@ class Verdict:
         return [f for f in self.findings if f.level == level]
 
 
-def findings_of(suite: str, validation_result: Any) -> list[Finding]:
-    """The expectations of one GX validation result that failed or could not be evaluated."""
+def findings_of(
+    suite: str, validation_result: Any, words: dict[str, str] | None = None
+) -> list[Finding]:
+    """The expectations of one GX validation result that failed or could not be evaluated; a
+    threshold named in a description is replaced by its value (`words`: name -> value)."""
     findings = []
     for result in validation_result.results:
         config = result.expectation_config
@@ -79,19 +87,32 @@ def findings_of(suite: str, validation_result: Any) -> list[Finding]:
             rows, observed = observed, None
         if problems:
             observed = f"not evaluated: {problems[0]}"
+        examples = outcome.get("partial_unexpected_list") or []
+        if (config.meta or {}).get("finding_per_value") and not problems:
+            # Each unexpected value is a whole message "<file>: <what, where, what to do>".
+            findings += [
+                Finding(suite, message, level, None, None, source=file)
+                for file, message in (str(value).split(": ", 1) for value in examples)
+            ]
+            continue
         findings.append(
             Finding(
                 suite=suite,
-                expectation=config.description or _name(config),
+                expectation=_worded(config.description or _name(config), words or {}),
                 level=level,
                 rows=rows,
                 observed=None if observed is None else str(observed),
-                examples=tuple(
-                    dict.fromkeys(map(_example, outcome.get("partial_unexpected_list") or []))
-                ),
+                examples=tuple(dict.fromkeys(map(_example, examples))),
+                hint=(config.meta or {}).get("hint"),
             )
         )
     return findings
+
+
+def _worded(text: str, words: dict[str, str]) -> str:
+    for name, value in words.items():
+        text = text.replace(name, value)
+    return text
 
 
 def _example(value: Any) -> str:

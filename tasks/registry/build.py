@@ -64,7 +64,8 @@ def build_registry(
     into place.
 
     `meta.run` records the run, the protocol, the extracts, the digest of the build's inputs, the
-    gate's decision per center (`decisions`) and each center's build digest, so a later run with
+    gate's decision per center (`decisions`), each center's build digest and the rows its extract
+    had set aside per file and row rule (`rejected_rows`), so a later run with
     the same inputs can stand on this one (tasks/registry/inputs.py)."""
     building = database.with_name(database.name + ".building")
     building.unlink(missing_ok=True)
@@ -102,7 +103,8 @@ def build_registry(
             "create table meta.run as select $run_id as run_id, now() as built_at, "
             "$protocol::json as protocol, $extracts::json as extracts, "
             "$inputs_digest as inputs_digest, $centers::json as centers, "
-            "$mart_rows::json as mart_rows, $builds::json as builds",
+            "$mart_rows::json as mart_rows, $builds::json as builds, "
+            "$rejected_rows::json as rejected_rows",
             {
                 "run_id": run_id,
                 "protocol": json.dumps(protocol.as_dict()),
@@ -111,6 +113,7 @@ def build_registry(
                 "centers": json.dumps(decisions),
                 "mart_rows": json.dumps(counts),
                 "builds": json.dumps({b.staged.center_id: b.digest for b in builds}),
+                "rejected_rows": json.dumps({e.center_id: e.rejected for e in staged}),
             },
         )
         db.run(con, "checkpoint")

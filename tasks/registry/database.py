@@ -47,3 +47,16 @@ def create_parquet_view(con: duckdb.DuckDBPyConnection, name: str, parquet: Path
     written as a quoted literal)."""
     literal = "'" + str(parquet).replace("'", "''") + "'"
     run(con, f"create view {name} as select * from read_parquet({literal})")
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    """(name, type) of each column of `schema.table`, in order, but the line number
+    `source_row` that every raw and staged table carries."""
+    schema, name = table.split(".")
+    return fetch_all(
+        con,
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = $schema and table_name = $table and column_name <> 'source_row' "
+        "order by ordinal_position",
+        {"schema": schema, "table": name},
+    )

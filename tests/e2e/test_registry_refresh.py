@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import duckdb
 import polars as pl
 import pytest
 
-from jakreg.simulate import truth
-from tests.conftest import expected_patient_key
+from tests.e2e.truth_tables import MARTS, mart_query, mart_rows, truth_rows
 
 pytestmark = pytest.mark.e2e
-
-
-def _truth(path: Path) -> pl.DataFrame:
-    frame = pl.read_csv(path, infer_schema_length=0)
-    return frame.with_columns(
-        pl.struct("center_id", "local_id")
-        .map_elements(lambda r: expected_patient_key(r["center_id"], r["local_id"]), pl.Utf8)
-        .alias("patient_key")
-    ).drop("local_id")
-
-
-def _mart(database: Path, sql: str) -> pl.DataFrame:
-    with duckdb.connect(str(database), read_only=True) as con:
-        frame = con.sql(sql).pl()
-    return frame.with_columns(pl.all().cast(pl.Utf8).fill_null(""))
-
-
-def _rows(frame: pl.DataFrame, columns: list[str]) -> list[tuple]:
-    return sorted(frame.select(columns).fill_null("").rows())
 
 
 def test_every_center_is_staged(refreshed: dict) -> None:
@@ -43,28 +20,17 @@ def test_every_center_is_staged(refreshed: dict) -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    ("mart", "truth_file", "truth_columns"),
-    [
-        ("advanced_therapy_courses", "advanced_therapy_courses.csv", truth.ADVANCED_COURSE_COLUMNS),
-        ("jaki_courses", "jaki_courses.csv", truth.JAKI_COURSE_COLUMNS),
-        ("jaki_failures", "jaki_failures.csv", truth.JAKI_FAILURE_COLUMNS),
-    ],
-)
+@pytest.mark.parametrize(("mart", "truth_file", "truth_columns"), MARTS)
 def test_mart_matches_truth_row_by_row(
     refreshed: dict, mart: str, truth_file: str, truth_columns: tuple[str, ...]
 ) -> None:
-    columns = [c if c != "local_id" else "patient_key" for c in truth_columns]
-    expected = _truth(refreshed["truth"] / truth_file).with_columns(
-        pl.col(c).str.to_lowercase() for c in ("failure", "retention_event") if c in columns
-    )
-    actual = _mart(refreshed["result"].database, f"select * from marts.{mart}")
+    expected = truth_rows(refreshed["truth"] / truth_file, truth_columns)
     assert len(expected) > 300
-    assert _rows(actual, columns) == _rows(expected, columns)
+    assert mart_rows(refreshed["result"].database, mart, truth_columns) == expected
 
 
 def test_every_strategy_occurs_in_the_test_cohort(refreshed: dict) -> None:
-    failures = _mart(refreshed["result"].database, "select strategy from marts.jaki_failures")
+    failures = mart_query(refreshed["result"].database, "select strategy from marts.jaki_failures")
     assert set(failures["strategy"]) == {"cycling", "switching", "retreatment", "none"}
 
 

@@ -22,18 +22,31 @@ def test_validate_prints_each_center_and_fails_on_an_error_without_publishing(
     [prescriptions] = (tmp_path / "cohort" / "landing" / "sagunto").glob("*/prescriptions.csv")
     with prescriptions.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
-    rows[1][2:4] = ["2021-03-01", "2021-02-01"]
+    typos = range(1, 2 + len(rows) // 50)  # 2% of the rows end before they start
+    for index in typos:
+        rows[index][2:4] = ["2021-03-01", "2021-02-01"]
     with prescriptions.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(rows)
 
     docs = tmp_path / "docs"
-    code = main(["validate", "--centers", str(summary.centers_file), "--out", str(docs)])
+    code = main(
+        ["validate", "--centers", str(summary.centers_file), "--out", str(docs), "--rejected"]
+    )
 
     printed = capsys.readouterr().out.splitlines()
     assert code == 3
     assert printed[1].split()[:2] == ["valencia", "passed"]
     assert printed[2].split()[:4] == ["sagunto", "failed", "1", "0"]
-    assert any("a prescription does not end before it starts; 1 row(s)" in line for line in printed)
+    assert any(
+        f"[error] prescriptions.csv: {len(typos)} of {len(rows) - 1} rows" in line
+        and "end before they start" in line
+        for line in printed
+    )
+    listed = [line.split() for line in printed if line.startswith("sagunto ")]
+    assert [row[:4] for row in listed] == [
+        ["sagunto", "prescriptions.csv", str(index + 1), "end_before_start"] for index in typos
+    ]
+    assert listed[0][4:] == ["start", "2021-03-01,", "end", "2021-02-01"]
     assert (docs / "index.html").is_file()
     assert list(tmp_path.glob("*.duckdb")) == []
 
@@ -72,5 +85,5 @@ def test_validate_compares_with_the_registry_work_folder_and_writes_nothing_into
 
     printed = capsys.readouterr().out
     assert code == 3
-    assert "prescriptions.csv has not shrunk by more than max_row_drop_share" in printed
+    assert "prescriptions.csv has not shrunk by more than 30%" in printed
     assert _files(work) == before

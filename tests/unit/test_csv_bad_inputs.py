@@ -16,7 +16,7 @@ import pytest
 from jakreg.errors import CenterDataError, ConfigError
 from tasks.extract import dialects
 from tasks.extract.stage_center import newest_extract
-from tests.unit.extracts import TRATAMIENTOS, es_his_extract, staged_rows
+from tests.unit.extracts import PACIENTES, TRATAMIENTOS, es_his_extract, staged_rows
 
 GOOD_ROW = "{nhc};XELJANZ 5 MG COMPRIMIDOS;01/02/2020;01/03/2021;Remisión\r\n"
 BAD_LINE = 5000
@@ -49,10 +49,9 @@ def _write(folder: Path, name: str, text: str, encoding: str) -> None:
     [
         ("{nhc};XELJANZ;01/02/2020;01/03/2021;Remisión;sí\r\n", "a different number of fields"),
         ("{nhc},XELJANZ,01/02/2020,01/03/2021,Remisión\r\n", "a different number of fields"),
-        ("{nhc};XELJANZ;13/25/2020;;\r\n", "are not dates in the format %d/%m/%Y"),
         ('{nhc};"XELJANZ 5 MG;01/02/2020;;\r\n', "a quoted field is not closed"),
     ],
-    ids=["extra-field", "comma-delimited-row", "mm-dd-date", "open-quote"],
+    ids=["extra-field", "comma-delimited-row", "open-quote"],
 )
 def test_a_bad_row_deep_in_the_file_is_reported_at_its_line(
     tmp_path: Path, bad_row: str, problem: str
@@ -64,24 +63,27 @@ def test_a_bad_row_deep_in_the_file_is_reported_at_its_line(
     assert problem in message
 
 
-@pytest.mark.parametrize(
-    ("name", "last_line", "problem"),
-    [
-        ("tratamientos.csv", "{nhc};XELJANZ 5 MG", "row 5002: a line has a different number"),
-        ("pacientes.csv", "{nhc};Mujer;02/03/1954;23/0", "row 5002, column FECHA_EXITUS: 1 value"),
-    ],
-    ids=["cut-in-a-middle-field", "cut-in-the-last-field"],
-)
-def test_a_truncated_last_line_is_reported(
-    tmp_path: Path, name: str, last_line: str, problem: str
-) -> None:
+def test_a_line_truncated_in_a_middle_field_is_reported(tmp_path: Path) -> None:
     center, folder = es_his_extract(tmp_path)
-    header = (folder / name).read_bytes().decode("latin-1")
+    text = _tratamientos(GOOD_ROW) + f"{NHCS[0]};XELJANZ 5 MG"
+    _write(folder, "tratamientos.csv", text, "latin-1")
+    message = _refused(center, folder)
+    assert "file tratamientos.csv, row 5002: a line has a different number" in message
+
+
+def test_a_line_truncated_in_its_last_date_is_set_aside_at_its_line(tmp_path: Path) -> None:
+    """A date cut short no longer parses: a row rule sets that row aside (its share decides
+    whether the extract is published), never echoing the identifier."""
+    center, folder = es_his_extract(tmp_path)
     rows = "".join(f"{i:08d};Mujer;02/03/1954;\r\n" for i in range(2, BAD_LINE + 2))
-    if name == "tratamientos.csv":
-        rows = _tratamientos(GOOD_ROW).removeprefix(TRATAMIENTOS)
-    _write(folder, name, header + rows + last_line.format(nhc=NHCS[0]), "latin-1")
-    assert f"file {name}, {problem}" in _refused(center, folder)
+    last = f"{NHCS[0]};Mujer;02/03/1954;23/0"
+    _write(folder, "pacientes.csv", PACIENTES + rows + last, "latin-1")
+    rejected = staged_rows(
+        tmp_path, center, "select file, source_row, rule, detail from 'stg_rejected_rows.parquet'"
+    )
+    assert rejected == [
+        ("pacientes.csv", 5002, "date_not_parseable", "FECHA_EXITUS (not a date, 4 characters)")
+    ]
 
 
 @pytest.mark.parametrize("encoding", ["latin-1", "cp1252"])
@@ -203,8 +205,10 @@ def test_an_empty_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_mm_dd_dates_are_read_with_the_date_format_override(tmp_path: Path) -> None:
-    center, folder = es_his_extract(tmp_path, tratamientos="00000002;XELJANZ;12/25/2020;;\r\n")
-    assert "row 2, column FECHA_INICIO" in _refused(center, folder)
+    center, _ = es_his_extract(tmp_path, tratamientos="00000002;XELJANZ;12/25/2020;;\r\n")
+    assert staged_rows(
+        tmp_path / "as-dialect", center, "select rule, detail from 'stg_rejected_rows.parquet'"
+    ) == [("date_not_parseable", "FECHA_INICIO 12/25/2020")]
     fixed = dataclasses.replace(center, options={"date_format": "%m/%d/%Y"})
     starts = staged_rows(
         tmp_path, fixed, "select start_date::varchar from 'stg_prescriptions.parquet'"

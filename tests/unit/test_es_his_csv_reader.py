@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from jakreg.errors import CenterDataError
-from tasks.extract import es_his_csv
 from tests.unit.extracts import es_his_extract, staged_rows
 
 
@@ -47,17 +44,18 @@ def test_spanish_values_reach_the_common_staging_shape(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("row", "column"),
+    ("row", "detail"),
     [
-        ("000042;XELJANZ;13/25/2020;;\r\n", "FECHA_INICIO"),
-        ("000042;XELJANZ;01/02/2020;2020-03-01;\r\n", "FECHA_FIN"),
+        ("000042;XELJANZ;13/25/2020;;\r\n", "FECHA_INICIO 13/25/2020"),
+        ("000042;XELJANZ;01/02/2020;2020-03-01;\r\n", "FECHA_FIN 2020-03-01"),
     ],
 )
-def test_a_date_not_in_dd_mm_yyyy_names_row_and_column(tmp_path: Path, row: str, column: str):
-    center, folder = es_his_extract(tmp_path, tratamientos=row)
-    with pytest.raises(CenterDataError) as caught:
-        es_his_csv.load_raw(duckdb.connect(), center, folder)
-    message = str(caught.value)
-    assert f"file tratamientos.csv, row 2, column {column}: 1 value(s) are not dates" in message
-    assert "%d/%m/%Y" in message
-    assert "000042" not in message
+def test_a_date_not_in_dd_mm_yyyy_is_set_aside_naming_row_and_column(
+    tmp_path: Path, row: str, detail: str
+):
+    center, _ = es_his_extract(tmp_path, tratamientos=row)
+    assert staged_rows(
+        tmp_path,
+        center,
+        "select file, source_row, rule, detail from 'stg_rejected_rows.parquet'",
+    ) == [("tratamientos.csv", 2, "date_not_parseable", detail)]

@@ -156,7 +156,7 @@ def test_the_report_and_status_name_the_run_a_reused_verdict_comes_from(
     _night(tmp_path, "night-1").check_center(CENTER, extract)
     night_2 = _night(tmp_path, "night-2")
     night_2.check_center(CENTER, extract)
-    report = markdown_report(night_2.verdicts, tmp_path / "docs" / "index.html")
+    report = markdown_report(night_2.verdicts, "data_docs/index.html")
     assert "| valencia | passed (reused) | 0 | 0 |" in report
     assert "- valencia: verdict reused from run night-1 on extract 2026-11-01" in report
     [status] = night_2.status(tmp_path).centers

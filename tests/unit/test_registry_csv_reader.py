@@ -12,6 +12,7 @@ from jakreg.config import Center
 from jakreg.errors import CenterDataError
 from tasks.extract import registry_csv
 from tasks.registry import database
+from tests.unit.extracts import staged_rows
 
 PATIENTS = "patient_id,sex,birth_date,death_date\n"
 DIAGNOSES = "patient_id,icd10,diagnosis_date\n"
@@ -40,14 +41,15 @@ def test_identifiers_keep_leading_zeros_and_a_bom_is_tolerated(tmp_path: Path) -
     ]
 
 
-def test_a_bad_date_names_file_row_and_column_but_not_the_patient(tmp_path: Path) -> None:
+def test_a_bad_date_is_set_aside_naming_file_row_and_column_but_not_the_patient(
+    tmp_path: Path,
+) -> None:
     good = "".join(f"{i:06d},xeljanz,2020-01-01,,\n" for i in range(3000))
-    center, folder = _extract(tmp_path, prescriptions=good + "999999,xeljanz,2020-13-01,,\n")
-    with pytest.raises(CenterDataError) as caught:
-        registry_csv.load_raw(duckdb.connect(), center, folder)
-    message = str(caught.value)
-    assert "center valencia, file prescriptions.csv, row 3002, column start_date" in message
-    assert "999999" not in message
+    center, _ = _extract(tmp_path, prescriptions=good + "999999,xeljanz,2020-13-01,,\n")
+    rejected = staged_rows(
+        tmp_path, center, "select file, source_row, detail from 'stg_rejected_rows.parquet'"
+    )
+    assert rejected == [("prescriptions.csv", 3002, "start_date 2020-13-01")]
 
 
 def test_a_missing_column_is_named_with_a_hint(tmp_path: Path) -> None:

@@ -100,8 +100,8 @@ def test_only_models_depending_on_a_changed_parameter_are_rebuilt() -> None:
     assert database.fetch_all(con, "select gap, days from marts.failures") == [(2, 6)]
 
 
-def test_the_models_needed_for_a_table_are_it_and_what_it_reads() -> None:
-    needed = sql_models.needed_for(_chain(), {"marts.failures"})
+def test_the_models_upstream_of_a_table_are_it_and_what_it_reads() -> None:
+    needed = sql_models.upstream_of(_chain(), {"marts.failures"})
     assert [m.table for m in needed] == [
         "intermediate.courses",
         "intermediate.links",

@@ -8,7 +8,7 @@ import random
 from datetime import date
 from pathlib import Path
 
-from jakreg.simulate.cohort import Patient, SimCenter
+from jakreg.simulate.cohort import Patient, SimCenter, written_rows
 from jakreg.simulate.naming import STOP_REASON_TEXT_ES, spanish_product_text, stop_reason_text
 from jakreg.simulate.truth import iso
 
@@ -50,18 +50,17 @@ class EsHisCsvWriter:
                 (nhc, SEXO[patient.sex], fecha(patient.birth), fecha(patient.death))
             )
             self.diagnosticos.writerows((nhc, code, fecha(day)) for code, day in patient.diagnoses)
-            prescriptions = [*patient.context_prescriptions]
-            for course in patient.courses:
-                prescriptions.extend(course.prescriptions)
             rows.extend(
-                (
-                    nhc,
-                    spanish_product_text(rng, p.ingredient),
-                    fecha(p.start),
-                    fecha(p.end),
-                    stop_reason_text(rng, p.stop_reason, STOP_REASON_TEXT_ES),
+                written_rows(
+                    patient.export_rows(),
+                    lambda p, nhc=nhc: (
+                        nhc,
+                        spanish_product_text(rng, p.ingredient),
+                        fecha(p.start),
+                        fecha(p.end),
+                        stop_reason_text(rng, p, STOP_REASON_TEXT_ES),
+                    ),
                 )
-                for p in prescriptions
             )
         # Exports are not sorted by patient or date; neither must the pipeline assume it.
         rng.shuffle(rows)

@@ -41,14 +41,13 @@ class FhirNdjsonWriter:
             self._emit("Patient", self._patient(patient))
             for code, day in patient.diagnoses:
                 self._emit("Condition", self._condition(patient.local_id, code, day))
-            rows = [*patient.context_prescriptions]
-            for course in patient.courses:
-                rows.extend(course.prescriptions)
-            statements.extend(self._statement(patient.local_id, p) for p in rows)
+            statements.extend(
+                (self._statement(patient.local_id, p), p.copies) for p in patient.export_rows()
+            )
         # Exports are not sorted by patient or date; neither must the pipeline assume it.
         self.rng.shuffle(statements)
-        for statement in statements:
-            self._emit("MedicationStatement", statement)
+        for statement, copies in statements:
+            self._emit("MedicationStatement", statement, copies)
 
     def close(self) -> None:
         for handle in self._handles.values():
@@ -67,11 +66,12 @@ class FhirNdjsonWriter:
             json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
         )
 
-    def _emit(self, kind: str, resource: dict[str, Any]) -> None:
-        self.counts[kind] += 1
+    def _emit(self, kind: str, resource: dict[str, Any], copies: int = 1) -> None:
+        """Writes the resource; a duplicate (copies > 1) repeats its line, id included."""
+        self.counts[kind] += copies
         line = {"resourceType": kind, "id": str(self.counts[kind]), **resource}
-        self._handles[kind].write(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
-        self._handles[kind].write("\n")
+        text = json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n"
+        self._handles[kind].write(text * copies)
 
     def _date_time(self, ordinal: int) -> str:
         """A FHIR date, or a dateTime on the same local day."""
@@ -127,7 +127,7 @@ class FhirNdjsonWriter:
             "subject": {"reference": f"Patient/{local_id}"},
             "effectivePeriod": period,
         }
-        reason = stop_reason_text(rng, prescription.stop_reason)
+        reason = stop_reason_text(rng, prescription)
         if reason:
             resource["statusReason"] = [{"text": reason}]
         return resource

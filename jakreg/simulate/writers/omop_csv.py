@@ -84,9 +84,7 @@ class OmopCsvWriter:
                     death_date=iso(patient.death),
                     death_type_concept_id=EHR,
                 )
-            prescriptions = [*patient.context_prescriptions]
-            for course in patient.courses:
-                prescriptions.extend(course.prescriptions)
+            prescriptions = patient.export_rows()
             period_end = patient.death or self.release
             period_start = min(
                 [day for _, day in patient.diagnoses] + [p.start for p in prescriptions]
@@ -122,17 +120,18 @@ class OmopCsvWriter:
             if period_end >= prescription.start:
                 running_until.append(period_end)
             end = self.rng.choice(running_until)
-        self._row(
-            "drug_exposure",
-            drug_exposure_id=self._id("drug_exposure"),
-            person_id=person_id,
-            drug_concept_id=0,
-            drug_exposure_start_date=iso(prescription.start),
-            drug_exposure_end_date=iso(end),
-            drug_type_concept_id=EHR_PRESCRIPTION,
-            stop_reason=stop_reason_text(self.rng, prescription.stop_reason) or None,
-            drug_source_value=self._drug_source_value(prescription.ingredient),
-        )
+        values = {
+            "drug_exposure_id": self._id("drug_exposure"),
+            "person_id": person_id,
+            "drug_concept_id": 0,
+            "drug_exposure_start_date": iso(prescription.start),
+            "drug_exposure_end_date": iso(end),
+            "drug_type_concept_id": EHR_PRESCRIPTION,
+            "stop_reason": stop_reason_text(self.rng, prescription) or None,
+            "drug_source_value": self._drug_source_value(prescription.ingredient),
+        }
+        for _ in range(prescription.copies):
+            self._row("drug_exposure", **values)
 
     def _drug_source_value(self, ingredient: str) -> str:
         """An ATC code (current or pre-2024), a name, or both as `ATC|name`."""

@@ -7,7 +7,7 @@ import json
 import random
 from pathlib import Path
 
-from jakreg.simulate.cohort import Patient, SimCenter
+from jakreg.simulate.cohort import Patient, SimCenter, written_rows
 from jakreg.simulate.naming import drug_text, stop_reason_text
 from jakreg.simulate.truth import iso
 
@@ -39,18 +39,17 @@ class RegistryCsvWriter:
             pid = patient.local_id
             self.patients.writerow((pid, patient.sex, iso(patient.birth), iso(patient.death)))
             self.diagnoses.writerows((pid, code, iso(day)) for code, day in patient.diagnoses)
-            rows = [*patient.context_prescriptions]
-            for course in patient.courses:
-                rows.extend(course.prescriptions)
             prescription_rows.extend(
-                (
-                    pid,
-                    drug_text(rng, p.ingredient, ("inn", "brand", "biosimilar")),
-                    iso(p.start),
-                    iso(p.end),
-                    stop_reason_text(rng, p.stop_reason),
+                written_rows(
+                    patient.export_rows(),
+                    lambda p, pid=pid: (
+                        pid,
+                        drug_text(rng, p.ingredient, ("inn", "brand", "biosimilar")),
+                        iso(p.start),
+                        iso(p.end),
+                        stop_reason_text(rng, p),
+                    ),
                 )
-                for p in rows
             )
         # Exports are not sorted by patient or date; neither must the pipeline assume it.
         rng.shuffle(prescription_rows)
