@@ -23,6 +23,7 @@ from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 from lifelines.statistics import logrank_test, proportional_hazard_test
 
 from jakreg.config import Protocol
+from tasks.analysis.cox_efron import NotConverged, fit_cox
 from tasks.analysis.disclosure import mask_counts
 from tasks.analysis.retention import scopes
 
@@ -130,6 +131,39 @@ def cox_table(rows: pl.DataFrame, protocol: Protocol) -> pl.DataFrame:
         for term in summary.index
     ]
     return pl.DataFrame(records, schema=COX_SCHEMA)
+
+
+def switching_hazard_ratio(rows: pl.DataFrame, protocol: Protocol) -> dict:
+    """The Cox model's switching-vs-cycling row (term, hazard ratio, CI, status) from the fast
+    fit of tasks/analysis/cox_efron.py: same rows, design and strata, no proportional-hazards
+    test. For the many refits of the sensitivity grid."""
+    compared = cox_rows(rows)
+    arms = {s: compared.filter(pl.col("strategy") == s) for s in COMPARED}
+    record: dict = {"term": TERM_LABELS["switching"], "status": NOT_ESTIMATED}
+    problem = _too_small(arms, protocol)
+    if problem:
+        return {**record, "note": problem}
+    design, _ = _design(compared, protocol)
+    covariates = design.drop(columns=["center_id", "retention_days", "retention_event"])
+    try:
+        fit = fit_cox(
+            covariates.to_numpy(dtype=float),
+            design["retention_days"].to_numpy(),
+            design["retention_event"].to_numpy(),
+            design["center_id"].to_numpy(),
+        )
+    except NotConverged as err:
+        return {**record, "note": f"the model did not converge ({err})"}
+    term = list(covariates.columns).index("switching")
+    low, high = fit.ci95
+    return {
+        **record,
+        "hazard_ratio": float(fit.hazard_ratio[term]),
+        "ci95_low": float(low[term]),
+        "ci95_high": float(high[term]),
+        "status": ESTIMATED,
+        "note": "stratified by center",
+    }
 
 
 def cox_rows(rows: pl.DataFrame) -> pl.DataFrame:

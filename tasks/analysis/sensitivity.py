@@ -8,8 +8,9 @@ and a model is rebuilt only when a parameter it depends on changed since the cel
 are ordered gap, failure reasons, window, so a new window rebuilds the next-treatment models
 only). Each cell gives the failures, the next treatments by strategy, the 9-month Kaplan–Meier
 retention of cycling and switching with its 95% CI, and the adjusted hazard ratio of the run's
-Cox model (tasks/analysis/comparison.py), computed exactly as a full run with that cell's
-protocol computes them.
+Cox model (tasks/analysis/comparison.py: same rows, covariates and strata) from the fast fit of
+tasks/analysis/cox_efron.py, without the proportional-hazards test, which the run's own table
+gives: lifelines' fit and test in every cell cost five times the rest of the analysis.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import polars as pl
 from jakreg.config import STOP_REASON_CLASSES, Protocol
 from jakreg.settings import DuckDBSettings
 from tasks import sql_models
-from tasks.analysis.comparison import COMPARED, ESTIMATED, cox_table
+from tasks.analysis.comparison import COMPARED, ESTIMATED, switching_hazard_ratio
 from tasks.analysis.disclosure import mask_counts
 from tasks.analysis.inputs import FAILURES_MARTS, read_failures
 from tasks.analysis.kaplan_meier import estimate_retention
@@ -32,7 +33,6 @@ from tasks.registry import database as db
 from tasks.registry.build_center import registry_models
 
 RETENTION_MONTHS = 9
-SWITCHING_TERM = "switching vs cycling"
 SCHEMA = {
     "permissible_gap_days": pl.Int64,
     "next_treatment_window_days": pl.Int64,
@@ -129,15 +129,11 @@ def cell_record(failures: pl.DataFrame, cell: Protocol, is_run_protocol: bool) -
         point = estimate.at[0]
         for name in ("retention", "ci95_low", "ci95_high"):
             record[f"m{RETENTION_MONTHS}_{arm}_{name}"] = round(getattr(point, name), 4)
-    cox = cox_table(rows, cell).filter(pl.col("term") == SWITCHING_TERM).row(0, named=True)
-    record.update(
-        {
-            "hazard_ratio": cox["hazard_ratio"],
-            "hr_ci95_low": cox["ci95_low"],
-            "hr_ci95_high": cox["ci95_high"],
-            "cox_status": cox["status"],
-        }
-    )
+    cox = switching_hazard_ratio(rows, cell)
+    for name in ("hazard_ratio", "ci95_low", "ci95_high"):
+        column = name if name == "hazard_ratio" else f"hr_{name}"
+        record[column] = round(cox[name], 4) if name in cox else None
+    record["cox_status"] = cox["status"]
     return record
 
 
