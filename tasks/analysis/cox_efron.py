@@ -26,10 +26,15 @@ class NotConverged(ArithmeticError):
 
 @dataclass(frozen=True)
 class CoxFit:
-    """Log hazard ratios per column of the design, their standard errors and Wald 95% CIs."""
+    """Log hazard ratios per column of the design, their model-based covariance, standard
+    errors and Wald 95% CIs."""
 
     coef: np.ndarray
-    se: np.ndarray
+    covariance: np.ndarray
+
+    @property
+    def se(self) -> np.ndarray:
+        return np.sqrt(np.diag(self.covariance))
 
     @property
     def hazard_ratio(self) -> np.ndarray:
@@ -56,7 +61,7 @@ def fit_cox(x: np.ndarray, time: np.ndarray, event: np.ndarray, strata: np.ndarr
             # converged on the full Newton step, not on the likelihood, which also flattens
             # while a coefficient runs off to infinity (separation)
             beta = beta + step
-            return CoxFit(beta, np.sqrt(np.diag(np.linalg.inv(_total(groups, beta)[2]))))
+            return CoxFit(beta, np.linalg.inv(_total(groups, beta)[2]))
         halvings = 0
         while True:
             candidate = _total(groups, beta + step)
