@@ -14,7 +14,8 @@ TEST_KEY = "test-key-not-secret"
 @pytest.fixture(scope="session")
 def prefect_harness():
     """A temporary Prefect API for the whole session (each ephemeral start costs seconds)."""
-    with prefect_test_harness(server_startup_timeout=60):
+    # 300 s: on a machine shared by many test runs (load 15-30) the server takes minutes to start
+    with prefect_test_harness(server_startup_timeout=300):
         yield
 
 
