@@ -25,6 +25,8 @@ MAX_VALUES = 100_000
 CENTER_ID = re.compile(r"[a-z0-9_]{1,64}")
 REQUIRED_KEYS = ("id", "dialect", "landing")
 CSV_OPTIONS = ("encoding", "delimiter", "date_format", "renames")
+# Options only one dialect reads: the schema of a CDM database file (docs/dialects.md).
+DIALECT_OPTIONS = {"omop_csv": ("schema",)}
 # The encodings DuckDB's CSV reader decodes without extensions, by Python's name for them.
 _DUCKDB_ENCODINGS = {"utf-8": "utf-8", "iso8859-1": "latin-1", "utf-16": "utf-16"}
 # A date whose day, month and year all differ, to check that a date format keeps each of them.
@@ -102,7 +104,10 @@ def center_entry_problems(entry: dict[str, Any], dialects: tuple[str, ...]) -> l
     landing = entry.get("landing")
     if "landing" in entry and (not isinstance(landing, str) or not landing.strip()):
         problems.append("landing must be a folder path")
-    options = CSV_OPTIONS if dialect != "fhir_ndjson" else ()
+    options = (
+        *(CSV_OPTIONS if dialect != "fhir_ndjson" else ()),
+        *DIALECT_OPTIONS.get(dialect, ()),
+    )
     for key in entry:
         if key not in (*REQUIRED_KEYS, "kind") and key not in options:
             if key in CSV_OPTIONS:
@@ -114,6 +119,7 @@ def center_entry_problems(entry: dict[str, Any], dialects: tuple[str, ...]) -> l
         "delimiter": delimiter_problem,
         "date_format": date_format_problem,
         "renames": renames_problem,
+        "schema": schema_problem,
     }
     for key, check in checks.items():
         if key in entry and key in options and (problem := check(entry[key])):
@@ -157,6 +163,12 @@ def date_format_problem(value: Any) -> str | None:
     except duckdb.Error:
         return problem
     return None if back == _PROBE_DATE else problem
+
+
+def schema_problem(value: Any) -> str | None:
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        return None
+    return "schema must be the name of the CDM's schema in its database file (e.g. cdm)"
 
 
 def renames_problem(value: Any) -> str | None:
