@@ -50,6 +50,7 @@ def test_report_renders_its_charts_in_chromium_without_errors(
     assert any("Kaplan–Meier" in image["alt"] for image in images)
     assert visit.dom["headings"] == [
         "Data and quality",
+        "Since the last published registry",
         "Cohort",
         "What follows a JAK-inhibitor failure",
         "Retention of the next treatment",
