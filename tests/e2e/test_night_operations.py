@@ -41,7 +41,7 @@ def _night(centers: Path, root: Path, capsys: pytest.CaptureFixture[str]) -> tup
 def _drop_patient(valencia: Path) -> str:
     """A new extract a week later without one patient's prescriptions; returns the local id."""
     [old] = sorted(p for p in valencia.iterdir() if p.is_dir())
-    new = valencia / "2099-01-01"
+    new = valencia / "2026-11-15"
     shutil.copytree(old, new)
     lines = (new / "prescriptions.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     local_id = lines[1].split(",")[0]
@@ -130,7 +130,7 @@ def test_two_nights_read_well_on_the_terminal_and_in_the_prefect_api(
     changes = artifacts[second]["registry-changes"].data
     removed = dropped if dropped >= 5 else "<5"
     assert f"center valencia, marts.advanced_therapy_courses: 0 added, {removed} removed" in changes
-    assert "center valencia: extract " in changes and "-> 2099-01-01" in changes
+    assert "center valencia: extract " in changes and "-> 2026-11-15" in changes
     assert "center sagunto: new finding [error]" in changes
     assert "center madrid, marts" not in changes
 
