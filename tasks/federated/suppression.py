@@ -13,16 +13,10 @@ from __future__ import annotations
 import polars as pl
 
 from tasks.analysis.disclosure import small_cell_label
+from tasks.analysis.table_relations import SHARE_SECTIONS
 
-# Sections whose items partition the section's `of`.
-PARTITIONS = (
-    "jaki_courses_by_drug",
-    "stop_reason",
-    "indication",
-    "sex",
-    "strategy_after_failure",
-    "switching_target_class",
-)
+# Sections whose items partition the section's `of` (the attacker's list, one definition).
+PARTITIONS = SHARE_SECTIONS
 # Sections whose items (all but `all`) partition the `all` row, in both `n` and `of`.
 WITH_ALL_ROW = ("failures_by_drug",)
 # The same count shown in two places: (section, column, item or None for every item) pairs.
