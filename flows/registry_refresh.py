@@ -18,7 +18,6 @@ what the published run decided and publishes nothing (`rebuild=True` builds anyw
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,6 +43,7 @@ from jakreg.time_limits import NIGHT_SECONDS
 from tasks.analysis.artifacts import publish_artifacts
 from tasks.analysis.report import write_report
 from tasks.analysis.run_folder import create_run_folder, latest_run_folder
+from tasks.analysis.study_tables import run_sensitivity_grid, study_tables
 from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
 from tasks.extract.incremental import CenterLoad, record_loads
 from tasks.extract.pseudonym import pseudonym_key
@@ -357,9 +357,13 @@ def _refresh(
         result.mart_rows = build.mart_rows
         timing.rows_in = sum(extract.total_rows_staged for extract in accepted)
         timing.rows_out = sum(result.mart_rows.values())
+    with result.timings.measure("sensitivity-grid") as timing:
+        grid = run_sensitivity_grid(build.building, protocol, settings)
+        timing.rows_out = len(grid)
     with result.timings.measure("analysis") as timing:
         inputs = load_analysis_inputs(build.building)
-        tables = write_analysis_tables(inputs, run_folder, protocol)
+        study = study_tables(inputs, grid, protocol)
+        tables = write_analysis_tables(inputs, run_folder, protocol, study)
         quality = gate.status(run_folder)
         failed = sorted(result.failed_centers)
         previous = published_version(layout)
@@ -375,7 +379,7 @@ def _refresh(
         write_report(inputs, tables, run_folder, protocol, quality, failed, changes, federated)
         result.headline = publish_artifacts(tables, protocol, quality)
         timing.rows_in = len(inputs.failures) + len(inputs.jaki_courses)
-        timing.rows_out = sum(len(table) for table in dataclasses.astuple(tables))
+        timing.rows_out = sum(len(table) for table in tables.frames().values())
     with result.timings.measure("publish"):
         version = with_policy(publish_registry)(build, layout, run_id, keep_versions)
         result.run_folder = publish_outputs(run_folder, out_dir)

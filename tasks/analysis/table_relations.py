@@ -24,6 +24,7 @@ from tasks.analysis.disclosure_attack import (
 )
 from tasks.analysis.disclosure_control import TableCells, merge_published
 from tasks.analysis.retention import GROUPINGS, POOLED
+from tasks.analysis.study_relations import study_relations, study_table_cells, study_withheld
 
 RETENTION = "retention_summary"
 DESCRIPTIVE = "descriptive"
@@ -61,6 +62,7 @@ def table_cells(protocol: Protocol) -> dict[str, TableCells]:
         ),
         LOGRANK: TableCells(LOGRANK, ("scope", "test"), ARM_COUNTS, {}),
         COX: TableCells(COX, ("term",), ("n", "events"), {}),
+        **study_table_cells(protocol),
     }
 
 
@@ -71,6 +73,7 @@ def run_relations(frames: dict[str, pl.DataFrame], protocol: Protocol) -> list[R
         *_retention_relations(frames[RETENTION], cells[RETENTION], protocol),
         *_descriptive_relations(frames[DESCRIPTIVE], cells[DESCRIPTIVE]),
         *_comparison_relations(frames, cells),
+        *study_relations(frames, cells, protocol),
     ]
 
 
@@ -96,16 +99,20 @@ def small_estimates(frames: dict[str, pl.DataFrame], protocol: Protocol) -> set:
 
     retention, descriptive = cells[RETENTION], cells[DESCRIPTIVE]
     # A bundle (docs/federated.md) shares some of the tables only.
-    return {
-        retention.cell(key, f"m{m}")
-        for key, row in retention.rows(frames.get(RETENTION, pl.DataFrame()))
-        for m in protocol.retention_months
-        if small(row[f"m{m}_at_risk"]) or small(row[f"m{m}_events"])
-    } | {
-        descriptive.cell(key, "percent")
-        for key, row in descriptive.rows(frames.get(DESCRIPTIVE, pl.DataFrame()))
-        if small(row["n"]) or small(row["of"])
-    }
+    return (
+        {
+            retention.cell(key, f"m{m}")
+            for key, row in retention.rows(frames.get(RETENTION, pl.DataFrame()))
+            for m in protocol.retention_months
+            if small(row[f"m{m}_at_risk"]) or small(row[f"m{m}_events"])
+        }
+        | {
+            descriptive.cell(key, "percent")
+            for key, row in descriptive.rows(frames.get(DESCRIPTIVE, pl.DataFrame()))
+            if small(row["n"]) or small(row["of"])
+        }
+        | study_withheld(frames, protocol)
+    )
 
 
 def _retention_relations(frame: pl.DataFrame, t: TableCells, protocol: Protocol) -> Iterator:

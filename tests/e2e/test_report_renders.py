@@ -18,6 +18,7 @@ PROBE = """(() => ({
   images: [...document.images].map(i => ({alt: i.alt, width: i.naturalWidth, done: i.complete})),
   headings: [...document.querySelectorAll("h2")].map(h => h.textContent.trim()),
   tables: document.querySelectorAll("table").length,
+  sankey_bands: document.querySelectorAll(".sankey svg path").length,
   height: document.documentElement.scrollHeight,
 }))()"""
 
@@ -45,18 +46,24 @@ def test_report_renders_its_charts_in_chromium_without_errors(
     assert visit.errors == []
     assert [u for u in visit.requests if not u.startswith(("file:", "data:"))] == []
     images = visit.dom["images"]
-    assert len(images) == 3
+    assert len(images) == 4
     assert all(image["done"] and image["width"] > 500 for image in images), images
     assert any("Kaplan–Meier" in image["alt"] for image in images)
     assert visit.dom["headings"] == [
         "Data and quality",
         "Since the last published registry",
+        "Attrition: who is in each analysis",
         "Cohort",
         "What follows a JAK-inhibitor failure",
+        "Treatment sequences after the first JAK-inhibitor failure",
         "Retention of the next treatment",
+        "Why the next treatment stops: competing risks",
         "Cycling vs switching",
+        "Baseline by strategy",
+        "Does the answer depend on the protocol? Sensitivity grid",
         "Methods and parameters",
     ]
+    assert visit.dom["sankey_bands"] > 3
     assert visit.dom["tables"] >= 8
     assert visit.screenshot.startswith(b"\x89PNG") and visit.dom["height"] > 3000
 

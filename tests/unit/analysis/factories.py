@@ -20,9 +20,14 @@ def failure(
     indication: str = "RA",
     prior_lines: int = 1,
     patient: int | None = None,
+    next_stop_reason: str | None = None,
+    censor_reason: str | None = None,
 ) -> dict:
-    """One failure; each row is its own patient unless `patient` says otherwise."""
+    """One failure; each row is its own patient unless `patient` says otherwise. A next treatment
+    that stopped (event) stopped for `next_stop_reason` (default inefficacy_secondary), one that
+    did not was censored at `censor_reason` (default the data cut)."""
     has_next = strategy != "none"
+    stopped = has_next and event
     return {
         "center_id": center,
         "patient_number": patient,
@@ -33,6 +38,8 @@ def failure(
         "has_next": has_next,
         "retention_days": days if has_next else None,
         "retention_event": event if has_next else None,
+        "censor_reason": None if stopped or not has_next else censor_reason or "data_cut",
+        "next_stop_reason_class": next_stop_reason or "inefficacy_secondary" if stopped else None,
         "age_at_start": age,
         "sex": sex,
         "indication": indication,
@@ -46,7 +53,13 @@ def failures(rows: list[dict]) -> pl.DataFrame:
         for i, row in enumerate(rows)
     ]
     return pl.DataFrame(
-        numbered, schema_overrides={"retention_days": pl.Int32, "patient_number": pl.Int64}
+        numbered,
+        schema_overrides={
+            "retention_days": pl.Int32,
+            "patient_number": pl.Int64,
+            "censor_reason": pl.Utf8,
+            "next_stop_reason_class": pl.Utf8,
+        },
     )
 
 
