@@ -251,14 +251,14 @@ def _sensitivity(frame: pl.DataFrame, cells: dict[str, TableCells]) -> Iterator[
     by_window: dict[tuple, list[tuple]] = {}
     for key, row in rows:
         by_window.setdefault((key[0], key[2]), []).append(key)
-        if row["is_run_protocol"]:
+        if row["is_run_protocol"] in (True, "true"):  # as computed, or read back from its CSV
             every = (POOLED, "failures_by_drug", "all")
             yield same(t.cell(key, "failures"), descriptive.cell(every, "n"))
             for arm in ARMS:
                 group = (POOLED, "strategy", arm)
                 yield same(t.cell(key, f"n_{arm}"), retention.cell(group, "n"))
     for keys in by_window.values():
-        ordered = sorted(keys, key=lambda key: key[1])
+        ordered = sorted(keys, key=lambda key: int(key[1]))
         for shorter, longer in itertools.pairwise(ordered):
             yield same(t.cell(shorter, "failures"), t.cell(longer, "failures"))
             for arm in ARMS:

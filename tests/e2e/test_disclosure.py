@@ -8,6 +8,13 @@ import polars as pl
 import pytest
 
 from jakreg.config import Protocol
+from tasks.analysis.study_relations import (
+    ATTRITION,
+    BASELINE,
+    COMPETING_RISKS,
+    SENSITIVITY,
+    SEQUENCES,
+)
 from tasks.analysis.table_relations import (
     COX,
     DESCRIPTIVE,
@@ -24,7 +31,8 @@ def _published(folder: Path, protocol: Protocol) -> dict[str, pl.DataFrame]:
     """The run's CSV files as an outsider reads them: counts as text, estimates as numbers."""
     cells = table_cells(protocol)
     frames = {}
-    for name in (RETENTION, DESCRIPTIVE, LOGRANK, COX):
+    shared = (RETENTION, DESCRIPTIVE, LOGRANK, COX)
+    for name in (*shared, ATTRITION, SEQUENCES, COMPETING_RISKS, BASELINE, SENSITIVITY):
         frame = pl.read_csv(folder / f"{name}.csv", infer_schema_length=0)
         estimates = [c for columns in cells[name].estimates.values() for c in columns]
         frames[name] = frame.with_columns(pl.col(c).cast(pl.Float64) for c in estimates)
@@ -33,6 +41,7 @@ def _published(folder: Path, protocol: Protocol) -> dict[str, pl.DataFrame]:
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,  # not a ValueError: the relations must admit the published figures
     reason="secondary suppression is not done yet (issue 13): the attacker still recovers cells",
 )
 def test_no_masked_count_can_be_recovered_from_the_published_files(refreshed: dict) -> None:
