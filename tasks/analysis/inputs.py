@@ -25,6 +25,7 @@ select
     failures.strategy,
     coalesce(failures.next_target_class, 'none') as next_target,
     failures.next_course_id is not null as has_next,
+    failures.days_to_next,
     failures.retention_days,
     failures.retention_event,
     failures.censor_reason,

@@ -14,6 +14,7 @@ from tasks.analysis.inputs import AnalysisInputs
 from tasks.analysis.retention import POOLED
 from tasks.analysis.sankey import sankey_svg
 from tasks.analysis.sensitivity import RETENTION_MONTHS
+from tasks.analysis.sequences import ARROW
 from tasks.analysis.study_tables import StudyTables
 
 
@@ -30,7 +31,7 @@ def study_context(study: StudyTables, inputs: AnalysisInputs, protocol: Protocol
         .to_dicts(),
         "sequences": sequences,
         "sankey": sankey_svg(
-            sequences, "Advanced therapies after the first JAK-inhibitor failure (pooled)"
+            drawable(sequences), "Advanced therapies after the first JAK-inhibitor failure"
         ),
         "incidence_chart": incidence_chart(inputs.next_treatments, protocol),
         "competing_risks": study.competing_risks.filter(pl.col("scope") == POOLED).to_dicts(),
@@ -45,3 +46,17 @@ def study_context(study: StudyTables, inputs: AnalysisInputs, protocol: Protocol
         "sensitivity_conclusion": study.sensitivity_conclusion,
         "sensitivity_seconds": study.sensitivity["seconds"].sum(),
     }
+
+
+def drawable(sequences: list[dict]) -> list[dict]:
+    """The shared sequences rows whose patients are shown as a number, with `n` as one; a node
+    whose count is hidden is not drawn, nor anything after it (its height is unknown)."""
+    rows, hidden = [], []
+    for row in sequences:
+        if any(row["path"].startswith(prefix + ARROW) for prefix in hidden):
+            continue
+        if not str(row["n"]).isdigit():
+            hidden.append(row["path"])
+            continue
+        rows.append({**row, "n": int(row["n"])})
+    return rows

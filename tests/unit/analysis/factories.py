@@ -36,6 +36,7 @@ def failure(
         "strategy": strategy,
         "next_target": next_target if has_next else "none",
         "has_next": has_next,
+        "days_to_next": 10 if has_next else None,
         "retention_days": days if has_next else None,
         "retention_event": event if has_next else None,
         "censor_reason": None if stopped or not has_next else censor_reason or "data_cut",

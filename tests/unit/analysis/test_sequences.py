@@ -7,6 +7,9 @@ import polars as pl
 from jakreg.config import Protocol
 from tasks.analysis.sankey import sankey_svg
 from tasks.analysis.sequences import sequences_table, shown_prefixes
+from tasks.analysis.study_relations import SEQUENCES
+from tasks.analysis.study_report import drawable
+from tasks.analysis.tables import protect_tables
 
 PATHS = (
     [["anti-TNF", "JAKi"]] * 30
@@ -61,3 +64,21 @@ def test_table_is_pooled_only_and_the_sankey_draws_only_shown_prefixes() -> None
     assert svg.count("<path") == len(pooled) - 1
     assert "JAKi failure → anti-TNF → JAKi + anti-IL6: 7 patients" in svg
     assert "CTLA4-Ig" not in svg
+
+
+def test_the_sankey_draws_the_shared_table_and_skips_a_node_whose_count_is_hidden() -> None:
+    frame = pl.DataFrame(
+        {"center_id": ["a"] * len(PATHS), "path": PATHS},
+        schema={"center_id": pl.Utf8, "path": pl.List(pl.Utf8)},
+    )
+    shared = protect_tables({SEQUENCES: sequences_table(frame, Protocol())}, Protocol())[SEQUENCES]
+    rows = shared.to_dicts()
+    masked = [
+        {**row, "n": "masked"} if row["path"] == "JAKi failure → JAKi" else row for row in rows
+    ]
+
+    assert len(drawable(rows)) == len(rows) and {r["n"] for r in drawable(rows)} >= {87, 7}
+    drawn = drawable(masked)
+    hidden = ("JAKi failure → JAKi", "JAKi failure → JAKi → anti-IL6")
+    assert not {r["path"] for r in drawn} & set(hidden)
+    assert sankey_svg(drawn, "Sequences").count("<rect") == len(rows) - 2
