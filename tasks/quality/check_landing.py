@@ -74,7 +74,7 @@ def check_landing(
                 continue
             rejected[center.id] = rejected_rows(extract)
             gate.check_center(center, extract)
-        index = build_data_docs(gate.quality_dir, gate.docs_dir)
+        index = build_data_docs(gate.quality_dir, gate.docs_dir, gate.verdicts)
     return LandingCheck(gate.verdicts, index, rejected)
 
 
