@@ -71,7 +71,7 @@ unmatched_stop_reasons as (
         sum(n_rows) as n_rows,
     from redacted_stop_reasons
     group by normalise_term(text)
-)
+),
 
 unmapped_diagnoses as (
     select
