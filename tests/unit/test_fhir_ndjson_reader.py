@@ -340,3 +340,21 @@ def test_a_file_shorter_than_the_manifest_says_is_reported_as_truncated(tmp_path
     center, folder = _extract(tmp_path, patients=[_patient("1"), _patient("2")], manifest=manifest)
     with pytest.raises(CenterDataError, match=r"2 resources read but manifest\.json lists 3"):
         _load(center, folder)
+
+
+def test_staging_counts_the_filled_elements_a_completeness_drop_compares(tmp_path: Path) -> None:
+    olumiant = {"text": "Olumiant"}
+    center, _ = _extract(
+        tmp_path,
+        patients=[_patient("1", deceasedDateTime="2024-01-01"), _patient("2")],
+        statements=[
+            _statement("1", olumiant, {"start": "2020-01-01", "end": "2020-06-01"}),
+            _statement("2", olumiant, {"start": "2021-01-01"}, statusReason=[{"text": "x"}]),
+            _statement("2", olumiant, {"start": "2022-01-01", "end": " "}),
+        ],
+    )
+    staged = stage_center.fn(center, tmp_path / "work", DuckDBSettings())
+    assert staged.filled["Patient.ndjson"]["deceasedDateTime"] == 1
+    statements = staged.filled["MedicationStatement.ndjson"]
+    assert (statements["effectivePeriod.start"], statements["effectivePeriod.end"]) == (3, 1)
+    assert statements["statusReason"] == 1
