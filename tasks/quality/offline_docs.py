@@ -5,7 +5,8 @@ the index is blank (its table is drawn by bootstrap-table). After GX builds the 
 is pointed at copies bundled in `offline_assets/` (see its README), tags of assets not bundled are
 dropped, and each validation page opens with a box naming its center (or the registry) and the
 gate's findings for that suite, errors (the extract is quarantined) apart from warnings
-(published, reported). The index opens with the same, per center.
+(published, reported). The index opens with the same, per center. A threshold that an
+expectation's description names (`max_row_drop_share`) reads as its value this run (`30%`).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ LEVEL_WORDS = {
 }
 
 
-def make_offline(docs_dir: Path, verdicts: dict[str, Verdict | str]) -> None:
+def make_offline(docs_dir: Path, verdicts: dict[str, Verdict | str], words: dict[str, str]) -> None:
     """Bundles the assets into the site at `docs_dir` and rewrites its pages (see module)."""
     shutil.copytree(ASSETS, docs_dir / VENDOR, dirs_exist_ok=True)
     for stylesheet in (docs_dir / "static" / "styles").glob("*.css"):
@@ -71,7 +72,7 @@ def make_offline(docs_dir: Path, verdicts: dict[str, Verdict | str]) -> None:
             text = _after_body(text, _index_box(verdicts))
         elif page.relative_to(docs_dir).parts[0] == "validations":
             scope, suite = validation_page_scope(page.relative_to(docs_dir))
-            text = _titled(text, f"{_scope_name(scope)} · {suite}")
+            text = _titled(_valued(text, words), f"{_scope_name(scope)} · {suite}")
             text = _after_body(text, _page_box(scope, suite, verdicts.get(scope)))
         page.write_text(text, encoding="utf-8")
 
@@ -93,6 +94,12 @@ def _bundled(text: str, relative: Path) -> str:
         )
     text = REMOTE_LINK.sub("", REMOTE_SCRIPT.sub("", text))
     return REMOTE_IMAGE.sub(lambda m: f'{m.group(1)}{up}static/images/{m.group(2)}"', text)
+
+
+def _valued(text: str, words: dict[str, str]) -> str:
+    for name, value in words.items():
+        text = re.sub(rf"\b{re.escape(name)}\b", value, text)
+    return text
 
 
 def _after_body(text: str, box: str) -> str:

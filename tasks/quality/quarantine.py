@@ -33,7 +33,7 @@ from tasks.extract.pseudonym import pseudonym_key
 from tasks.extract.rekey import restage_with_current_key
 from tasks.extract.stage_center import StagedExtract, backfill_added_tables
 from tasks.quality.context import build_data_docs, open_context
-from tasks.quality.gate import validate_center, validate_registry
+from tasks.quality.gate import threshold_words, validate_center, validate_registry
 from tasks.quality.gate_record import (
     GATE_FILE,
     record_verdict,
@@ -188,11 +188,16 @@ class QualityGate:
         self.verdicts[REGISTRY] = verdict
         return verdict
 
+    def build_data_docs(self) -> Path:
+        """The Data Docs of every validation so far (tasks/quality/context.py); their index."""
+        words = threshold_words(self.thresholds)
+        return build_data_docs(self.quality_dir, self.docs_dir, self.verdicts, words)
+
     def publish_report(self, run_folder: Path, published_folder: Path) -> Path:
         """Builds the run's Data Docs, `quality_gate.md` in the run folder (linking them relative
         to it, so the link holds once the folder moves to `published_folder`) and the
         `quality-gate` artifact (linking them where they will be published)."""
-        index = build_data_docs(self.quality_dir, self.docs_dir, self.verdicts)
+        index = self.build_data_docs()
         relative = index.relative_to(run_folder)
         report = markdown_report(self.verdicts, relative.as_posix())
         (run_folder / "quality_gate.md").write_text(report, encoding="utf-8")
