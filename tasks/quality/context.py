@@ -17,6 +17,8 @@ import yaml
 from great_expectations.data_context import FileDataContext
 
 from tasks.quality import gx_duckdb  # noqa: F401  (registers the data source type "duckdb")
+from tasks.quality.offline_docs import make_offline
+from tasks.quality.verdict import Verdict
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
 DOCS_SITE = "jakreg"
@@ -59,9 +61,14 @@ def open_context(root: Path, docs_dir: Path, *, fresh: bool = False) -> FileData
     return gx.get_context(mode="file", project_root_dir=str(root))
 
 
-def build_data_docs(root: Path, docs_dir: Path) -> Path:
-    """Renders every validation result of the run into `docs_dir`; returns its index page."""
+def build_data_docs(
+    root: Path, docs_dir: Path, verdicts: dict[str, Verdict | str], words: dict[str, str]
+) -> Path:
+    """Renders every validation result of the run into `docs_dir`, made to open offline, to
+    show each scope's `verdicts` and each threshold named in a description as its value (`words`,
+    tasks/quality/offline_docs.py); returns its index page."""
     context = open_context(root, docs_dir)
     shutil.rmtree(docs_dir, ignore_errors=True)
     context.build_data_docs(site_names=[DOCS_SITE])
+    make_offline(docs_dir, verdicts, words)
     return docs_dir / "index.html"
