@@ -35,7 +35,10 @@ def _published(folder: Path, protocol: Protocol) -> dict[str, pl.DataFrame]:
     for name in (*shared, ATTRITION, SEQUENCES, COMPETING_RISKS, BASELINE, SENSITIVITY):
         frame = pl.read_csv(folder / f"{name}.csv", infer_schema_length=0)
         estimates = [c for columns in cells[name].estimates.values() for c in columns]
-        frames[name] = frame.with_columns(pl.col(c).cast(pl.Float64) for c in estimates)
+        # a text estimate (baseline's "mean (SD)") reads as empty: the attacker uses numbers only
+        frames[name] = frame.with_columns(
+            pl.col(c).cast(pl.Float64, strict=not c.endswith("_summary")) for c in estimates
+        )
     return frames
 
 
