@@ -25,6 +25,10 @@ from tasks.registry.atomic_files import PARTIAL
 DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+# What a run did with a federated center's newest bundle, as the run log and `status` say it.
+BUNDLE_ACCEPTED, BUNDLE_REFUSED = "bundle accepted", "bundle refused"
+
+
 @dataclass(frozen=True)
 class BundleDecision:
     """What a run does with a federated center: the bundle it pools (None: left out), and why
