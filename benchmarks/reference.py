@@ -55,6 +55,15 @@ STEPS = (
     select ingredient, target_class
     from read_csv($vocabulary || '/ingredients.csv', all_varchar = true)
     """,
+    """
+    create temp table prescription_rows as
+    select
+        *,
+        row_number() over () as row_order,
+    from read_csv($dir || '/prescriptions.csv', header = true, auto_detect = false,
+        columns = {'patient_id': 'varchar', 'drug': 'varchar', 'start_date': 'date',
+                   'end_date': 'date', 'stop_reason': 'varchar'})
+    """,
     # Each distinct drug string mapped once: whole, before its strength, then its first word.
     """
     create temp table drug_map as
@@ -62,12 +71,7 @@ STEPS = (
         select
             drug,
             trim(regexp_replace(lower(strip_accents(drug)), '[^a-z0-9]+', ' ', 'g')) as term,
-        from (
-            select distinct drug
-            from read_csv($dir || '/prescriptions.csv', header = true, auto_detect = false,
-                columns = {'patient_id': 'varchar', 'drug': 'varchar', 'start_date': 'date',
-                           'end_date': 'date', 'stop_reason': 'varchar'})
-        )
+        from (select distinct drug from prescription_rows)
     )
     select
         drugs.drug,
@@ -79,25 +83,27 @@ STEPS = (
         on trim(regexp_replace(drugs.term, '(^| )[a-z]*[0-9].*$', '')) = before_strength.term
     left join drug_terms as first_word on split_part(drugs.term, ' ', 1) = first_word.term
     """,
+    # Each distinct stop reason mapped once.
     """
     create temp table stop_map as
+    with reasons as (
+        select
+            stop_reason,
+            trim(regexp_replace(lower(strip_accents(stop_reason)), '[^a-z0-9]+', ' ', 'g'))
+                as term,
+        from (select distinct stop_reason from prescription_rows)
+    )
     select
-        term,
-        stop_reason_class,
-    from read_csv($vocabulary || '/stop_reasons.csv', all_varchar = true)
+        reasons.stop_reason,
+        stop_reasons.stop_reason_class,
+    from reasons
+    inner join read_csv($vocabulary || '/stop_reasons.csv', all_varchar = true) as stop_reasons
+        on reasons.term = stop_reasons.term
     """,
     # Advanced-therapy prescriptions with the end the protocol reads.
     """
     create temp table prescriptions as
-    with rows as (
-        select
-            *,
-            row_number() over () as row_order,
-        from read_csv($dir || '/prescriptions.csv', header = true, auto_detect = false,
-            columns = {'patient_id': 'varchar', 'drug': 'varchar', 'start_date': 'date',
-                       'end_date': 'date', 'stop_reason': 'varchar'})
-    ),
-    advanced as (
+    with advanced as (
         select
             rows.patient_id,
             drug_map.ingredient,
@@ -110,13 +116,11 @@ STEPS = (
             case
                 when patients.death_date <= extract_info.data_cut_date then patients.death_date
             end as death_date,
-        from rows
+        from prescription_rows as rows
         cross join extract_info
         inner join drug_map on rows.drug = drug_map.drug
         inner join ingredients on drug_map.ingredient = ingredients.ingredient
-        left join stop_map
-            on trim(regexp_replace(lower(strip_accents(rows.stop_reason)), '[^a-z0-9]+', ' ', 'g'))
-            = stop_map.term
+        left join stop_map on rows.stop_reason = stop_map.stop_reason
         left join patients on rows.patient_id = patients.patient_id
         where list_contains($advanced_classes, ingredients.target_class)
             and rows.start_date <= extract_info.data_cut_date

@@ -42,6 +42,8 @@ def report(figures: dict) -> str:
         lines.append(_process_line("reference script", figures["reference"]["process"]))
     for run, result in figures["runs"].items():
         lines.append(_process_line(f"jakreg {run}", result["process"], result["api_cpu_seconds"]))
+        if result.get("heavy_imports"):
+            lines.append(f"    imported {', '.join(result['heavy_imports'])}")
         for stage in result["stages"]:
             lines.append(
                 f"    {stage['stage']:<26}{stage['seconds']:>9.2f}{stage['cpu_seconds']:>8.1f}"

@@ -41,10 +41,7 @@ from jakreg.quality import QualityThresholds
 from jakreg.settings import DuckDBSettings
 from jakreg.stage_timings import StageTimings
 from jakreg.time_limits import NIGHT_SECONDS
-from tasks.analysis.artifacts import publish_artifacts
-from tasks.analysis.report import write_report
 from tasks.analysis.run_folder import create_run_folder, latest_run_folder
-from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
 from tasks.extract.incremental import CenterLoad, record_loads
 from tasks.extract.pseudonym import pseudonym_key
 from tasks.federated.landing import BundleDecision
@@ -52,7 +49,6 @@ from tasks.federated.steps import check_bundles, with_bundles, write_federated_t
 from tasks.quality.quarantine import QualityGate, RegistryGateError, finding_keys
 from tasks.registry.build import build_registry, publish_registry
 from tasks.registry.build_center import build_center
-from tasks.registry.changes import record_changes
 from tasks.registry.inputs import PublishedRun, inputs_digest, key_id, read_published_run
 from tasks.registry.lock import registry_lock
 from tasks.registry.publish import (
@@ -297,6 +293,13 @@ def _refresh(
             if outputs:
                 subflows.outcomes(NextStep(published=published))
                 return _nothing_new(result, published, outputs, layout)
+
+        # Imported only now that something is new: the analysis packages (lifelines, pandas,
+        # matplotlib, scipy) take seconds to import, which a night with nothing new must not pay.
+        from tasks.analysis.artifacts import publish_artifacts
+        from tasks.analysis.report import write_report
+        from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
+        from tasks.registry.changes import record_changes
 
         run_folder = create_run_folder(outputs_building_dir(out_dir), run_id)
         gate = QualityGate.start(layout.work_dir, run_folder / "data_docs", thresholds, run_id)
