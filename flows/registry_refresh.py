@@ -350,7 +350,7 @@ def _refresh(
         )
         if build.reused_centers:
             logger.info("rows of %s kept from the published registry", build.reused_centers)
-        registry = gate.check_registry(build.building)
+        registry = gate.check_registry(build.building, accepted)
         result.data_docs = gate.publish_report(run_folder, out_dir / run_folder.name)
         if registry.failed:
             kept = keep_outputs(run_folder, out_dir)

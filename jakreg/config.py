@@ -7,12 +7,13 @@ receive them as bound values and `docs/protocol.md` states them in words.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from jakreg.config_schema import (
-    REQUIRED_KEYS,
+    CENTER_KEYS,
     center_entry_problems,
     center_id_problem,
     check_known_keys,
@@ -119,7 +120,8 @@ class Protocol:
 
 @dataclass(frozen=True)
 class Center:
-    """One hospital: its id, export dialect, landing folder and reader overrides.
+    """One hospital: its id, export dialect, landing folder, reader overrides and the file of
+    its data manager's term overrides (docs/protocol.md#stop-reasons), if any.
 
     `config_error` says why its entry in centers.yaml is wrong: such a center is not read this
     run (it keeps its last accepted extract), and the others go on."""
@@ -129,6 +131,16 @@ class Center:
     landing: Path
     options: dict[str, Any] = field(default_factory=dict)
     config_error: str | None = None
+    term_overrides: Path | None = None
+
+    def term_overrides_digest(self) -> str:
+        """The digest of the center's term overrides file; empty when it has none."""
+        if self.term_overrides is None:
+            return ""
+        try:
+            return hashlib.sha256(self.term_overrides.read_bytes()).hexdigest()
+        except OSError:
+            return "unreadable"
 
 
 @dataclass(frozen=True)
@@ -189,10 +201,12 @@ def load_centers(path: Path) -> CentersFile:
             problems.append(f"kind {entry['kind']!r} is not one of {', '.join(CENTER_KINDS)}")
         landing = entry.get("landing")
         landing = (path.parent / landing).resolve() if isinstance(landing, str) else path.parent
-        options = {k: v for k, v in entry.items() if k not in (*REQUIRED_KEYS, "kind")}
+        options = {k: v for k, v in entry.items() if k not in CENTER_KEYS}
         error = f"{path}: center {entry['id']}: {'; '.join(problems)}" if problems else None
         dialect = str(entry.get("dialect"))
-        centers[entry["id"]] = Center(entry["id"], dialect, landing, options, error)
+        overrides = entry.get("term_overrides")
+        term_overrides = (path.parent / overrides).resolve() if isinstance(overrides, str) else None
+        centers[entry["id"]] = Center(entry["id"], dialect, landing, options, error, term_overrides)
     if not centers and not aggregate_centers:
         raise ConfigError(f"{path}: no entry has a usable id: {'; '.join(unnamed.values())}")
     checked = _one_center_per_landing(path, centers)

@@ -68,8 +68,9 @@ ROW_RULES: tuple[RowRule, ...] = (
     RowRule(
         "date_not_parseable",
         RAW,
-        "have a date that is not a date in the center's date format",
-        "correct the date in the EMR, or set date_format for this center in centers.yaml",
+        "have a date that is not a date in the center's date format (FHIR: a date or dateTime)",
+        "correct the date in the EMR, or set date_format for this center in centers.yaml "
+        "(FHIR: send full dates, YYYY-MM-DD)",
         error_share=0.01,
     ),
     RowRule(

@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from tasks.quality.offline_docs import make_offline
+from tasks.quality.verdict import Verdict
+
 if TYPE_CHECKING:
     from great_expectations.data_context import FileDataContext
 
@@ -65,9 +68,14 @@ def open_context(root: Path, docs_dir: Path, *, fresh: bool = False) -> FileData
     return gx.get_context(mode="file", project_root_dir=str(root))
 
 
-def build_data_docs(root: Path, docs_dir: Path) -> Path:
-    """Renders every validation result of the run into `docs_dir`; returns its index page."""
+def build_data_docs(
+    root: Path, docs_dir: Path, verdicts: dict[str, Verdict | str], words: dict[str, str]
+) -> Path:
+    """Renders every validation result of the run into `docs_dir`, made to open offline, to
+    show each scope's `verdicts` and each threshold named in a description as its value (`words`,
+    tasks/quality/offline_docs.py); returns its index page."""
     context = open_context(root, docs_dir)
     shutil.rmtree(docs_dir, ignore_errors=True)
     context.build_data_docs(site_names=[DOCS_SITE])
+    make_offline(docs_dir, verdicts, words)
     return docs_dir / "index.html"

@@ -3,16 +3,13 @@ nothing from the network; a screenshot is kept in .test-artifacts/report.png."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.chromium import Browser, find_chromium, headless_chromium
+from tests.chromium import Browser
 
 pytestmark = pytest.mark.e2e
-REQUIRE_ENV = "JAKREG_REQUIRE_CHROMIUM"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".test-artifacts"
 PROBE = """(() => ({
   images: [...document.images].map(i => ({alt: i.alt, width: i.naturalWidth, done: i.complete})),
@@ -20,17 +17,6 @@ PROBE = """(() => ({
   tables: document.querySelectorAll("table").length,
   height: document.documentElement.scrollHeight,
 }))()"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = find_chromium()
-    if executable is None:
-        if os.environ.get(REQUIRE_ENV):
-            pytest.fail(f"{REQUIRE_ENV} is set but no chromium is installed")
-        pytest.skip("chromium is not installed here; .ci/run installs Debian's chromium")
-    with headless_chromium(executable) as running:
-        yield running
 
 
 def test_report_renders_its_charts_in_chromium_without_errors(

@@ -71,7 +71,7 @@ def build(
         "create table staging.stg_prescriptions (center_id varchar, patient_key varchar, "
         "drug_source_value varchar, ingredient varchar, drug_mapping_route varchar, "
         "target_class varchar, start_date date, "
-        "end_date date, stop_reason_source_value varchar, stop_reason_class varchar, "
+        "end_date date, stop_reason_class varchar, stop_reason_classified_by varchar, "
         "stop_reason_unmapped boolean, source_row integer)",
     )
     classes = {name: ing.target_class for name, ing in vocabulary.ingredients().items()}
@@ -104,8 +104,8 @@ def build(
                     classes[ingredient],
                     day(start),
                     day(end),
-                    None if stop == "unknown" else stop,
                     stop,
+                    "blank" if stop == "unknown" else "vocabulary",
                     False,
                     rx_row,
                 ],
