@@ -2,7 +2,8 @@
 
 One script of DuckDB SQL that reads one registry_csv center's newest extract (typed on read, no
 row numbers beyond the one tie-break that needs file order), maps drugs and stop reasons with the
-vocabulary, derives courses (gaps and islands), JAK-inhibitor failures, next treatments and
+vocabulary (stop reasons by term, then by the free-text rules; it knows no center's term
+overrides), derives courses (gaps and islands), JAK-inhibitor failures, next treatments and
 retention, and writes the three marts jakreg publishes (same columns, same HMAC patient keys,
 same course ids) into a DuckDB file. No orchestration, no quality gate, no staging files, no
 handling of dirty rows: clean simulator data is what it is for.
@@ -83,7 +84,8 @@ STEPS = (
         on trim(regexp_replace(drugs.term, '(^| )[a-z]*[0-9].*$', '')) = before_strength.term
     left join drug_terms as first_word on split_part(drugs.term, ' ', 1) = first_word.term
     """,
-    # Each distinct stop reason mapped once.
+    # Each distinct stop reason classified once: a vocabulary term, else the first rule (by
+    # priority) whose pattern matches the text, else unknown.
     """
     create temp table stop_map as
     with reasons as (
@@ -92,13 +94,27 @@ STEPS = (
             trim(regexp_replace(lower(strip_accents(stop_reason)), '[^a-z0-9]+', ' ', 'g'))
                 as term,
         from (select distinct stop_reason from prescription_rows)
+    ),
+    terms as (
+        select * from read_csv($vocabulary || '/stop_reasons.csv', all_varchar = true)
+    ),
+    rules as (
+        select * from read_csv($vocabulary || '/stop_reason_rules.csv', all_varchar = true)
+    ),
+    rule_classes as (
+        select
+            reasons.stop_reason,
+            arg_min(rules.stop_reason_class, rules.priority::integer) as stop_reason_class,
+        from reasons
+        inner join rules on regexp_matches(' ' || reasons.term || ' ', rules.pattern)
+        group by reasons.stop_reason
     )
     select
         reasons.stop_reason,
-        stop_reasons.stop_reason_class,
+        coalesce(terms.stop_reason_class, rule_classes.stop_reason_class) as stop_reason_class,
     from reasons
-    inner join read_csv($vocabulary || '/stop_reasons.csv', all_varchar = true) as stop_reasons
-        on reasons.term = stop_reasons.term
+    left join terms on reasons.term = terms.term
+    left join rule_classes on reasons.stop_reason = rule_classes.stop_reason
     """,
     # Advanced-therapy prescriptions with the end the protocol reads.
     """
