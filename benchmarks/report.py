@@ -50,6 +50,13 @@ def report(figures: dict) -> str:
                 f"{'':>11}{_count(stage['rows_in']):>13}{_count(stage['rows_out']):>13}"
                 f"{stage['peak_rss_mb']:>14,.0f}"
             )
+        process = result["process"]
+        lines.append(
+            f"    {'outside the stages':<26}"
+            f"{process['seconds'] - sum(s['seconds'] for s in result['stages']):>9.2f}"
+            f"{process['cpu_seconds'] - sum(s['cpu_seconds'] for s in result['stages']):>8.1f}"
+            "   (start-up, imports, Prefect runs, gate and analysis set-up)"
+        )
     if "to_reference" in figures:
         ratio = figures["to_reference"]
         differences = figures["reference"]["differences"]

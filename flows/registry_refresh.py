@@ -294,16 +294,10 @@ def _refresh(
                 subflows.outcomes(NextStep(published=published))
                 return _nothing_new(result, published, outputs, layout)
 
-        # Imported only now that something is new: the analysis packages (lifelines, pandas,
-        # matplotlib, scipy) take seconds to import, which a night with nothing new must not pay.
-        from tasks.analysis.artifacts import publish_artifacts
-        from tasks.analysis.report import write_report
-        from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
-        from tasks.registry.changes import record_changes
-
         run_folder = create_run_folder(outputs_building_dir(out_dir), run_id)
-        gate = QualityGate.start(layout.work_dir, run_folder / "data_docs", thresholds, run_id)
         with result.timings.measure("quality-gate"):
+            # In the stage: opening the gate imports GX, seconds the gate costs.
+            gate = QualityGate.start(layout.work_dir, run_folder / "data_docs", thresholds, run_id)
             accepted = []
             progress = StageProgress("quality-gate", total, "centers")
             for outcome in subflows.outcomes(NextStep(gate=gate), progress):
@@ -361,6 +355,14 @@ def _refresh(
         timing.rows_in = sum(extract.total_rows_staged for extract in accepted)
         timing.rows_out = sum(result.mart_rows.values())
     with result.timings.measure("analysis") as timing:
+        # Imported in the stage that needs them: the analysis packages (lifelines, pandas,
+        # matplotlib, scipy) take seconds to import, which a night with nothing new (or whose
+        # gate rejects every center) must not pay.
+        from tasks.analysis.artifacts import publish_artifacts
+        from tasks.analysis.report import write_report
+        from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
+        from tasks.registry.changes import record_changes
+
         inputs = load_analysis_inputs(build.building)
         tables = write_analysis_tables(inputs, run_folder, protocol)
         quality = gate.status(run_folder)
