@@ -44,7 +44,7 @@ from jakreg.time_limits import NIGHT_SECONDS
 from tasks.analysis.run_folder import create_run_folder, latest_run_folder
 from tasks.extract.incremental import CenterLoad, record_loads
 from tasks.extract.pseudonym import pseudonym_key
-from tasks.federated.landing import BundleDecision
+from tasks.federated.landing import BUNDLE_ACCEPTED, BUNDLE_REFUSED, BundleDecision
 from tasks.federated.steps import check_bundles, with_bundles, write_federated_tables
 from tasks.quality.quarantine import QualityGate, RegistryGateError, finding_keys
 from tasks.registry.build import build_registry, publish_registry
@@ -88,8 +88,21 @@ class RefreshResult:
     bundles: list[BundleDecision] = field(default_factory=list)
 
     def center_summary(self) -> dict[str, dict[str, Any]]:
-        """Per center: what the run did with its newest extract and what the registry holds."""
-        return {
+        """Per center: what the run did with its newest extract (a federated center: its newest
+        bundle) and what the registry holds."""
+        bundles = {
+            bundle.center_id: {
+                "kind": "aggregates",
+                "load": BUNDLE_ACCEPTED if bundle.problem is None else BUNDLE_REFUSED,
+                "extract_date": bundle.newest,
+                "in_registry": bundle.pooled,
+                "quality": bundle.status,
+                "seconds": None,
+                "error": bundle.problem,
+            }
+            for bundle in self.bundles
+        }
+        return bundles | {
             load.center_id: {
                 "load": load.status,
                 "extract_date": load.fingerprint.extract_date if load.fingerprint else None,

@@ -23,7 +23,10 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from prefect.events.worker import EventsWorker
+from prefect.logging.handlers import APILogWorker
 from prefect.settings import (
     PREFECT_API_URL,
     PREFECT_SERVER_ANALYTICS_ENABLED,
@@ -31,9 +34,14 @@ from prefect.settings import (
     temporary_settings,
 )
 
+if TYPE_CHECKING:
+    from jakreg.run_owned_server import RunOwnedServer
+
 # Seconds to wait for the server to answer: it started in 67-79 s on a machine at load 15 (2
 # cores), where Prefect's 20 s timed every run out. It answers as soon as it is up.
 STARTUP_SECONDS = 300
+# Seconds to wait for queued logs and events to reach the server before it stops.
+DRAIN_SECONDS = 30
 
 
 @contextlib.contextmanager
@@ -67,11 +75,21 @@ def prefect_api() -> Iterator[str | None]:
                 with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
                     yield server.api_url
             finally:
+                # Logs and events still queued for the server would be sent at exit to a server
+                # that is gone: 76 s of retries, then "Error logging to API", measured.
+                _drain_to(server)
                 server.stop()
                 if default is None:
                     SubprocessASGIServer._instances.pop(None, None)
                 else:
                     SubprocessASGIServer._instances[None] = default
+
+
+def _drain_to(server: RunOwnedServer) -> None:
+    """Sends what Prefect's log and event workers still hold while the server is up."""
+    if server.running:
+        APILogWorker.drain_all(timeout=DRAIN_SECONDS, at_exit=False)
+        EventsWorker.drain_all(timeout=DRAIN_SECONDS, at_exit=False)
 
 
 def _free_port() -> int:
