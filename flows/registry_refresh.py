@@ -40,11 +40,7 @@ from jakreg.quality import QualityThresholds
 from jakreg.settings import DuckDBSettings
 from jakreg.stage_timings import StageTimings
 from jakreg.time_limits import NIGHT_SECONDS
-from tasks.analysis.artifacts import publish_artifacts
-from tasks.analysis.report import write_report
 from tasks.analysis.run_folder import create_run_folder, latest_run_folder
-from tasks.analysis.study_tables import run_sensitivity_grid, study_tables
-from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
 from tasks.extract.incremental import CenterLoad, record_loads
 from tasks.extract.pseudonym import pseudonym_key
 from tasks.federated.landing import BUNDLE_ACCEPTED, BUNDLE_REFUSED, BundleDecision
@@ -52,7 +48,6 @@ from tasks.federated.steps import check_bundles, with_bundles, write_federated_t
 from tasks.quality.quarantine import QualityGate, RegistryGateError, finding_keys
 from tasks.registry.build import build_registry, publish_registry
 from tasks.registry.build_center import build_center
-from tasks.registry.changes import record_changes
 from tasks.registry.inputs import PublishedRun, inputs_digest, key_id, read_published_run
 from tasks.registry.lock import registry_lock
 from tasks.registry.publish import (
@@ -312,8 +307,9 @@ def _refresh(
                 return _nothing_new(result, published, outputs, layout)
 
         run_folder = create_run_folder(outputs_building_dir(out_dir), run_id)
-        gate = QualityGate.start(layout.work_dir, run_folder / "data_docs", thresholds, run_id)
         with result.timings.measure("quality-gate"):
+            # In the stage: opening the gate imports GX, seconds the gate costs.
+            gate = QualityGate.start(layout.work_dir, run_folder / "data_docs", thresholds, run_id)
             accepted = []
             progress = StageProgress("quality-gate", total, "centers")
             for outcome in subflows.outcomes(NextStep(gate=gate), progress):
@@ -371,9 +367,20 @@ def _refresh(
         timing.rows_in = sum(extract.total_rows_staged for extract in accepted)
         timing.rows_out = sum(result.mart_rows.values())
     with result.timings.measure("sensitivity-grid") as timing:
+        from tasks.analysis.study_tables import run_sensitivity_grid
+
         grid = run_sensitivity_grid(build.building, protocol, settings)
         timing.rows_out = len(grid)
     with result.timings.measure("analysis") as timing:
+        # Imported in the stage that needs them: the analysis packages (lifelines, pandas,
+        # matplotlib, scipy) take seconds to import, which a night with nothing new (or whose
+        # gate rejects every center) must not pay.
+        from tasks.analysis.artifacts import publish_artifacts
+        from tasks.analysis.report import write_report
+        from tasks.analysis.study_tables import study_tables
+        from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
+        from tasks.registry.changes import record_changes
+
         inputs = load_analysis_inputs(build.building)
         study = study_tables(inputs, grid, protocol)
         tables = write_analysis_tables(inputs, run_folder, protocol, study)

@@ -12,12 +12,9 @@ import dataclasses
 import math
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import great_expectations as gx
-from great_expectations.core.run_identifier import RunIdentifier
-from great_expectations.data_context import FileDataContext
 from prefect import task
 
 from jakreg.quality import QualityThresholds
@@ -29,6 +26,9 @@ from tasks.quality.raw_copy import RAW_COPY_PREFIX
 from tasks.quality.row_rule_outcomes import percent, rule_outcomes, write_outcomes_table
 from tasks.quality.verdict import Finding, Verdict, findings_of
 from tasks.registry import database
+
+if TYPE_CHECKING:
+    from great_expectations.data_context import FileDataContext
 
 # Counts and a few example values; the validated tables hold no local identifiers (the raw
 # copies are pseudonymised), and suites never ask for values of key columns.
@@ -172,6 +172,10 @@ def _validate(
     """Each suite (with its parameters) on the table it is named for, in one DuckDB connection
     that is closed afterwards; results are stored for the run's Data Docs. A threshold's name in
     an expectation's description reads as its value in the findings (`words`)."""
+    # Imported here: GX is only imported once a gate runs (tasks/quality/context.py).
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+
     source = context.data_sources.add_or_update_duckdb(
         name=scope,
         connection_string=f"duckdb:///{database_file}",
