@@ -67,7 +67,7 @@ def test_two_nights_read_well_on_the_terminal_and_in_the_prefect_api(
 
     assert code == 0
     printed = out.splitlines() + err.splitlines()
-    assert len(printed) <= 30, printed
+    assert len(printed) <= 32, printed  # 27 lines before the sensitivity grid and study stages
     assert all(TIMESTAMPED.match(line) for line in err.splitlines()), err
     assert len(set(err.splitlines())) == len(err.splitlines())
     assert "Timeout of" not in err and "Finished in state" not in err
