@@ -65,13 +65,17 @@ def table_cells(protocol: Protocol) -> dict[str, TableCells]:
 
 
 def run_relations(frames: dict[str, pl.DataFrame], protocol: Protocol) -> list[Relation]:
-    """Every relation between the cells of the run's tables (exact or as published)."""
+    """Every relation between the cells of the run's tables (exact or as published); `frames`
+    may hold some of the tables only (a federated bundle shares the descriptive table alone)."""
     cells = table_cells(protocol)
-    return [
-        *_retention_relations(frames[RETENTION], cells[RETENTION], protocol),
-        *_descriptive_relations(frames[DESCRIPTIVE], cells[DESCRIPTIVE]),
-        *_comparison_relations(frames, cells),
-    ]
+    relations = []
+    if RETENTION in frames:
+        relations += _retention_relations(frames[RETENTION], cells[RETENTION], protocol)
+    if DESCRIPTIVE in frames:
+        relations += _descriptive_relations(frames[DESCRIPTIVE], cells[DESCRIPTIVE])
+    if {RETENTION, DESCRIPTIVE, LOGRANK, COX} <= frames.keys():
+        relations += _comparison_relations(frames, cells)
+    return relations
 
 
 def recovered_from_published(

@@ -31,10 +31,6 @@ def _published(folder: Path, protocol: Protocol) -> dict[str, pl.DataFrame]:
     return frames
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="secondary suppression is not done yet (issue 13): the attacker still recovers cells",
-)
 def test_no_masked_count_can_be_recovered_from_the_published_files(refreshed: dict) -> None:
     protocol = Protocol()
     frames = _published(refreshed["root"] / "out" / "latest", protocol)
