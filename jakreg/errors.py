@@ -62,7 +62,7 @@ class CenterDataError(JakregError):
 
 
 class DisclosureError(JakregError):
-    """A shared output would let a small count be worked out; nothing is published. The message
-    names cells, never their values."""
+    """A shared output would let a small count be worked out; nothing is published (the night
+    fails, as when nothing could be loaded). The message names cells, never their values."""
 
-    exit_code = 4
+    exit_code = 3

@@ -6,23 +6,29 @@ counts in which x differs: then no arithmetic on them can single out x's value. 
 count in turn, `protect` looks for such an alternative (a *witness*: every count within what its
 label allows, x one more or one less, every relation of `tasks.analysis.disclosure_attack` still
 true) that needs the least extra hiding, by integer programming (scipy's HiGHS), and hides what
-the witness needs: counts it changes become `masked` (only counts of at least `min` can be, as
-the label promises), relations it breaks come from estimates, which are withheld. This is the
-cell-by-cell protection model of Fischetti and Salazar (Management Science, 2001).
+the witness needs: counts whose label it has to leave become `masked` (a masked count may be any
+count, 0 included; a `<5` is masked too when the labels of its neighbours would pin it, e.g. four
+groups `<5` under a total `<5`), relations it breaks come from estimates, which are withheld. This
+is the cell-by-cell protection model of Fischetti and Salazar (Management Science, 2001).
 
-Why it settles: hiding more never invalidates an earlier witness (a masked count keeps its true
-value in the witness, which is at least `min`; a withheld estimate removes relations), so one pass
-over the small counts leaves every one of them protected, and suppression only grows, so the pass
-is finite. When no witness exists at all, the labels themselves give the count away (e.g. four
-groups shown `<5` under a total shown `<5`): `protect` raises, and nothing is published.
+Why it settles: hiding more never invalidates an earlier witness (masking widens a count's range,
+withholding an estimate removes relations), so one pass over the small counts leaves every one of
+them protected, and suppression only grows, so the pass is finite. A witness always exists with
+everything masked and no estimate shown (all relations are then satisfied by doubling every
+count); `protect` raises only if the search below is too narrow for a count, and then nothing is
+published.
 
 A witness moves no count by more than `min_cell_count` and changes only counts near x (sharing a
 relation with x, then with those, ...: the neighbourhood widens until a witness is found or it is
 the whole run); both only narrow the search, so any witness found is a true one.
 
 Costs, so that what is hidden is what matters least: a masked count costs 1 plus a fraction
-growing with its value (fewest cells first, then the smallest), a withheld estimate 3; `weight`
-scales both per cell (the registry doubles the pooled scope's, its headline figures).
+growing with its value (fewest cells first, then the smallest), a `<5` shown as `masked` instead
+2, a withheld estimate 3; `weight` scales them per cell (the registry doubles the pooled
+scope's, its headline figures; an infinite weight keeps a count shown).
+
+`protect_frames` applies all this to named tables: primary suppression, the witnesses, then the
+attacker on the tables as shared, which must recover nothing (else `DisclosureError`).
 """
 
 from __future__ import annotations
@@ -30,17 +36,20 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
 from jakreg.errors import DisclosureError
-from tasks.analysis.disclosure_attack import Cell, Relation
-from tasks.analysis.disclosure_control import Suppression
+from tasks.analysis.disclosure_attack import Cell, Relation, recovered
+from tasks.analysis.disclosure_control import Suppression, TableCells, merge_published, primary
 
 ESTIMATE_COST = 3.0
 COUNT_COST = 1.0
+RELABEL_COST = 2.0  # a `<5` shown as `masked` loses what the reader knew: that it is small
 # Branch-and-bound nodes per search: a witness found, optimal or not, is a true one; a node limit
 # (unlike a time limit) gives the same suppression on every machine.
 NODE_LIMIT = 200
@@ -48,6 +57,39 @@ NODE_LIMIT = 200
 
 class UnprotectableCount(DisclosureError):
     """A small count that no suppression of counts or estimates can protect."""
+
+
+def protect_frames(
+    exact: dict[str, pl.DataFrame],
+    cells: dict[str, TableCells],
+    relations: Callable[[dict[str, pl.DataFrame]], list[Relation]],
+    min_cell_count: int,
+    withheld: Iterable[Cell] = (),
+    weight: Callable[[Cell], float] = lambda cell: 1.0,
+) -> dict[str, pl.DataFrame]:
+    """The tables `exact` (by name, named by `cells`) as they may be shared; `relations` gives
+    the relations between the cells of such tables, exact or shared, and `withheld` the
+    estimates a primary rule withholds."""
+    counts = {
+        cell: value
+        for name, frame in exact.items()
+        for cell, value in cells[name].counts_of(frame).items()
+    }
+    first = primary(counts, min_cell_count, withheld)
+    suppression = protect(counts, relations(exact), first, min_cell_count, weight)
+    shared = {
+        name: cells[name].share(frame, suppression, min_cell_count) for name, frame in exact.items()
+    }
+    published = merge_published(
+        cells[name].read_published(frame, min_cell_count) for name, frame in shared.items()
+    )
+    leaked = recovered(published, relations(shared))
+    if leaked:
+        raise DisclosureError(
+            f"{len(leaked)} small counts of the shared tables can still be worked out, e.g. "
+            f"{sorted(leaked, key=repr)[0]}; nothing is published (a bug: report it)"
+        )
+    return shared
 
 
 def protect(
@@ -64,11 +106,20 @@ def protect(
     for cell in sorted(suppression.small, key=repr):
         if cell in protected:  # an earlier witness already moves it
             continue
-        changed, broken = search.witness(cell, suppression.small, masked, withheld)
-        masked |= changed - suppression.small
-        withheld |= broken
-        protected |= changed
+        witness = search.witness(cell, suppression.small, masked, withheld)
+        masked |= witness.masked
+        withheld |= witness.withheld
+        protected |= witness.moved
     return Suppression(suppression.small, frozenset(masked), frozenset(withheld))
+
+
+@dataclass(frozen=True)
+class _Witness:
+    """What a witness needs hidden (counts masked, estimates withheld) and the counts it moves."""
+
+    masked: set[Cell]
+    moved: set[Cell]
+    withheld: set[Cell]
 
 
 class _Search:
@@ -97,7 +148,7 @@ class _Search:
 
     def witness(
         self, x: Cell, small: frozenset[Cell], masked: set[Cell], withheld: set[Cell]
-    ) -> tuple[set[Cell], set[Cell]]:
+    ) -> _Witness:
         """The cheapest witness for `x` in the narrowest neighbourhood that has one: the counts
         it changes and the estimates it breaks."""
         rings = [{x}]
@@ -106,9 +157,12 @@ class _Search:
             rings.append({c for r in self._touching(rings[-1]) for c in r.cells} - seen)
         shells = list(itertools.accumulate(rings[:-1], set.union))
         # already protected by what is hidden? (cheap: nothing may be hidden, any witness will do)
-        if self._solve(x, shells[min(2, len(shells) - 1)], small, masked, withheld, False):
-            return set(), set()
-        for near in shells[1:]:
+        # two steps out at least: a count and its complement often also appear in another table
+        widening = shells[min(2, len(shells) - 1) :]
+        free = self._solve(x, widening[0], small, masked, withheld, False)
+        if free is not None:
+            return free
+        for near in widening:
             found = self._solve(x, near, small, masked, withheld, may_hide=True)
             if found is not None:
                 return found
@@ -128,7 +182,7 @@ class _Search:
         masked: set[Cell],
         withheld: set[Cell],
         may_hide: bool,
-    ) -> tuple[set[Cell], set[Cell]] | None:
+    ) -> _Witness | None:
         """Variables: the change d of each count near x, a switch z per count that could be
         masked, a switch w per estimate that could be withheld, the direction of x."""
         cells = sorted(near, key=repr)
@@ -144,17 +198,24 @@ class _Search:
         rows = _Rows(size)
         for i, cell in enumerate(cells):
             value = self.counts.get(cell, 0)
-            if cell in small:
-                low[i], high[i] = 1 - value, self.min - 1 - value
-            elif cell in masked:
-                low[i], high[i] = max(self.min - value, -step), step
-            elif value >= self.min and may_hide:  # may be masked: d = 0 unless z = 1
-                low[i], high[i] = max(self.min - value, -step), step
-                high[z0 + i] = 1
-                cost[z0 + i] = self.weight(cell) * (COUNT_COST + value / (10.0 * self.largest))
-                rows.add([(i, 1.0), (z0 + i, -step)], -np.inf, 0.0)
-                rows.add([(i, 1.0), (z0 + i, step)], 0.0, np.inf)
-            # else a zero, or a cell no table shows: never masked (the label says ≥ min)
+            # masked, a count may be anything from 0 (within `step` of the truth)
+            low[i], high[i] = max(-value, -step), step
+            if cell in masked:
+                continue
+            # otherwise its label bounds it: `<min` from 1 to min − 1, a shown count exactly
+            low_shown, high_shown = (1 - value, self.min - 1 - value) if cell in small else (0, 0)
+            if not may_hide:
+                low[i], high[i] = low_shown, high_shown
+                continue
+            weight = self.weight(cell)
+            if not np.isfinite(weight):  # a count that must be shown as it is
+                low[i], high[i] = low_shown, high_shown
+                continue
+            high[z0 + i] = 1  # z = 1: masked; d ≥ low_shown − (low_shown − low) z, and so on
+            base = RELABEL_COST if cell in small else COUNT_COST
+            cost[z0 + i] = weight * (base + value / (10.0 * self.largest))
+            rows.add([(i, 1.0), (z0 + i, low_shown - low[i])], low_shown, np.inf)
+            rows.add([(i, 1.0), (z0 + i, high_shown - high[i])], -np.inf, high_shown)
         for j, estimate in enumerate(estimates):
             high[w0 + j] = 1
             cost[w0 + j] = self.weight(estimate) * ESTIMATE_COST
@@ -186,9 +247,11 @@ class _Search:
         if result.x is None:  # none here (or none found in time): widen the neighbourhood
             return None
         chosen = np.round(result.x)
-        changed = {cells[i] for i in range(n) if chosen[i] != 0}
-        broken = {estimates[j] for j in range(k) if chosen[w0 + j]}
-        return changed, broken
+        return _Witness(
+            masked={cells[i] for i in range(n) if chosen[z0 + i] and cells[i] not in masked},
+            moved={cells[i] for i in range(n) if chosen[i] != 0},
+            withheld={estimates[j] for j in range(k) if chosen[w0 + j]},
+        )
 
 
 class _Rows:

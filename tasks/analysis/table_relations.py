@@ -8,6 +8,7 @@ exact tables, to decide what to suppress) and a test (on the files a run publish
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import polars as pl
 
@@ -15,6 +16,7 @@ from jakreg.config import Protocol
 from tasks.analysis.disclosure_attack import (
     Cell,
     Relation,
+    at_least_one,
     at_most,
     kaplan_meier_bounds,
     recovered,
@@ -37,6 +39,7 @@ SHARE_SECTIONS = (
     "strategy_after_failure",
     "switching_target_class",
 )
+LISTS_EVERY_ITEM = ("strategy_after_failure",)  # every strategy is listed, also with none
 ARM_COUNTS = ("n_cycling", "events_cycling", "n_switching", "events_switching")
 ESTIMATE_DECIMALS = 4  # retention estimates are rounded to 4 decimals
 PERCENT_DECIMALS = 1
@@ -90,6 +93,18 @@ def recovered_from_published(
     return recovered(published, run_relations(frames, protocol))
 
 
+def read_shared_tables(folder: Path, protocol: Protocol) -> dict[str, pl.DataFrame]:
+    """A run folder's shared tables as an outsider reads their CSV files: counts as text,
+    estimates as numbers."""
+    cells = table_cells(protocol)
+    frames = {}
+    for name, table in cells.items():
+        frame = pl.read_csv(folder / f"{name}.csv", infer_schema_length=0)
+        estimates = [c for columns in table.estimates.values() for c in columns]
+        frames[name] = frame.with_columns(pl.col(c).cast(pl.Float64) for c in estimates)
+    return frames
+
+
 def small_estimates(frames: dict[str, pl.DataFrame], protocol: Protocol) -> set:
     """Estimates never shown as exact values (primary rule): a retention estimate whose events or
     at-risk count at that time is from 1 to min − 1, a share whose count or denominator is."""
@@ -132,6 +147,8 @@ def _retention_relations(frame: pl.DataFrame, t: TableCells, protocol: Protocol)
             for column in t.counts:
                 yield sums_to([t.cell(c, column) for c in centers], t.cell(key, column))
     for key, row in t.rows(frame):
+        if key[1] != "overall":  # a group is listed because it has courses
+            yield at_least_one(t.cell(key, "n"))
         yield from _kaplan_meier_row(t, key, row, protocol)
 
 
@@ -169,6 +186,11 @@ def _descriptive_relations(frame: pl.DataFrame, t: TableCells) -> Iterator:
     def items(scope: str, section: str) -> list[tuple]:
         return [key for key in keys if key[:2] == (scope, section)]
 
+    for key in keys:  # an item is listed because it occurs, except the fixed strategy list
+        if key[1] in SHARE_SECTIONS and key[1] not in LISTS_EVERY_ITEM:
+            yield at_least_one(t.cell(key, "n"))
+        elif key[1] == "failures_by_drug" and key[2] != "all":
+            yield at_least_one(t.cell(key, "of"))
     for scope in scopes:
         totals = {}
         for section in SHARE_SECTIONS:

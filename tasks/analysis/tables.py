@@ -13,21 +13,18 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from jakreg.config import Protocol
-from jakreg.errors import DisclosureError
 from tasks.analysis.comparison import cox_table, logrank_table
 from tasks.analysis.descriptive import descriptive_table
 from tasks.analysis.disclosure import write_shared_csv
 from tasks.analysis.disclosure_attack import Cell
-from tasks.analysis.disclosure_control import primary
 from tasks.analysis.inputs import AnalysisInputs, load_inputs
 from tasks.analysis.retention import POOLED, retention_summary
-from tasks.analysis.secondary_suppression import protect
+from tasks.analysis.secondary_suppression import protect_frames
 from tasks.analysis.table_relations import (
     COX,
     DESCRIPTIVE,
     LOGRANK,
     RETENTION,
-    recovered_from_published,
     run_relations,
     small_estimates,
     table_cells,
@@ -74,29 +71,15 @@ def shared_tables(inputs: AnalysisInputs, protocol: Protocol) -> SharedTables:
 def protect_tables(exact: dict[str, pl.DataFrame], protocol: Protocol) -> dict[str, pl.DataFrame]:
     """The run's tables (exact, by name) as they may leave the registry: primary suppression,
     then secondary suppression (`tasks.analysis.secondary_suppression`), then the attacker on
-    the shared tables; if it still recovers a small count, nothing is returned."""
-    cells = table_cells(protocol)
-    small = protocol.min_cell_count
-    counts = {
-        cell: value
-        for name, frame in exact.items()
-        for cell, value in cells[name].counts_of(frame).items()
-    }
-    suppression = protect(
-        counts,
-        run_relations(exact, protocol),
-        primary(counts, small, small_estimates(exact, protocol)),
-        small,
+    the shared tables; if it still recovers a small count, `DisclosureError`."""
+    return protect_frames(
+        exact,
+        table_cells(protocol),
+        lambda frames: run_relations(frames, protocol),
+        protocol.min_cell_count,
+        small_estimates(exact, protocol),
         _scope_weight,
     )
-    shared = {name: cells[name].share(frame, suppression, small) for name, frame in exact.items()}
-    leaked = recovered_from_published(shared, protocol)
-    if leaked:
-        raise DisclosureError(
-            f"{len(leaked)} small counts of the shared tables can still be worked out, e.g. "
-            f"{sorted(leaked, key=repr)[0]}; nothing is published (a bug: report it)"
-        )
-    return shared
 
 
 def _scope_weight(cell: Cell) -> float:

@@ -6,6 +6,7 @@ import pytest
 
 from tasks.analysis.disclosure_attack import (
     Published,
+    Relation,
     kaplan_meier_bounds,
     recovered,
     same,
@@ -22,16 +23,16 @@ def _attack(counts: dict, suppression: Suppression, relations: list) -> dict:
     return recovered(suppression.published(counts, 5), withheld)
 
 
-def test_the_smallest_partner_that_leaves_room_is_masked() -> None:
-    # a = 1 beside b = 5: masked b (≥ 5) would still give a = 6 − 5 = 1, so c (6) is hidden
-    counts = {A: 1, B: 5, C: 6, D: 30, TOTAL: 42}
+def test_the_smallest_partner_is_masked() -> None:
+    # a = 2 beside b = 5, c = 6: masking b, the smallest, lets a be 1 to 4 (b then 6 to 3)
+    counts = {A: 2, B: 5, C: 6, D: 30, TOTAL: 43}
     relations = [sums_to([A, B, C, D], TOTAL)]
     first = primary(counts, 5)
-    assert _attack(counts, first, relations) == {A: 1}
+    assert _attack(counts, first, relations) == {A: 2}
 
     second = protect(counts, relations, first, 5)
 
-    assert second.masked == {C}
+    assert second.masked == {B}
     assert _attack(counts, second, relations) == {}
 
 
@@ -40,9 +41,10 @@ def test_a_masked_count_is_hidden_wherever_the_same_count_is_shown() -> None:
     counts = {A: 2, B: 7, C: 0, TOTAL: 9, copy_of_b: 7, copy_of_total: 9}
     relations = [sums_to([A, B, C], TOTAL), same(B, copy_of_b), same(TOTAL, copy_of_total)]
 
-    second = protect(counts, relations, primary(counts, 5), 5)
+    headline = {C, TOTAL}  # hiding these costs ten times more: b and its copy are cheaper
 
-    # a zero is never masked (the label says ≥ 5); b and its copy hold less than the totals
+    second = protect(counts, relations, primary(counts, 5), 5, lambda c: 10 if c in headline else 1)
+
     assert second.masked == {B, copy_of_b}
     assert _attack(counts, second, relations) == {}
 
@@ -70,18 +72,33 @@ def test_a_count_already_protected_costs_nothing_more() -> None:
     assert second.masked == set() and second.withheld == set()
 
 
-def test_groups_whose_labels_alone_give_them_away_stop_the_run() -> None:
+def test_groups_that_their_labels_alone_give_away_are_protected_by_masking_one() -> None:
     # four groups shown <5 under a total shown <5: each group holds exactly one
     counts = {A: 1, B: 1, C: 1, D: 1, TOTAL: 4}
+    relations = [sums_to([A, B, C, D], TOTAL)]
+    first = primary(counts, 5)
+    assert _attack(counts, first, relations) == {A: 1, B: 1, C: 1, D: 1, TOTAL: 4}
+
+    second = protect(counts, relations, first, 5)
+
+    assert len(second.masked) == 1  # shown `masked`: it may be 0, so the others may be 2
+    assert _attack(counts, second, relations) == {}
+
+
+def test_a_count_no_witness_can_move_stops_the_run() -> None:
+    # ten times a equals b, shown: no count can change a without b moving by ten or more
+    counts = {A: 2, B: 20}
+    ten_times = Relation(((A, 10.0), (B, -1.0)), 0.0, 0.0)
 
     with pytest.raises(UnprotectableCount, match="pin it"):
-        protect(counts, [sums_to([A, B, C, D], TOTAL)], primary(counts, 5), 5)
+        protect(counts, [ten_times], primary(counts, 5), 5)
 
 
-def test_published_view_of_a_masked_count_is_at_least_the_minimum() -> None:
+def test_a_masked_count_may_be_any_count_a_small_one_one_to_four() -> None:
     suppression = Suppression(frozenset({A}), frozenset({B}), frozenset())
 
     published = suppression.published({A: 2, B: 9, C: 20}, 5)
 
     assert published == Published({C: 20}, frozenset({A}), frozenset({B}), 5)
-    assert published.bounds(B) == (5, float("inf"))
+    assert published.bounds(A) == (1, 4)
+    assert published.bounds(B) == (0, float("inf"))
