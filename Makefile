@@ -27,8 +27,8 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
-## bench: time every stage on generated cohorts of SIZES patients against DuckDB's floor;
-## prints the figures and writes benchmarks/results/<size>.json (1M patients takes a while)
+## bench: jakreg beside the plain-DuckDB reference script on generated cohorts of SIZES patients,
+## then the 200-patient 4-center fixed cost; writes benchmarks/results/ (1M takes a while)
 SIZES ?= 10000,100000,1000000
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run --sizes $(SIZES)

@@ -9,12 +9,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sys
 import time
 from pathlib import Path
 
 from flows.task_runners import configured_registry_refresh
 from jakreg.settings import DuckDBSettings, RunnerSettings
 from jakreg.stage_timings import peak_rss_mb
+
+# Packages a night with nothing new should never import (each takes seconds).
+HEAVY = ("great_expectations", "lifelines", "matplotlib", "prefect.server.api.server")
 
 
 def main() -> None:
@@ -40,6 +44,7 @@ def main() -> None:
         "failed_centers": sorted(result.failed_centers),
         "mart_rows": result.mart_rows,
         "stages": stages,
+        "heavy_imports": [module for module in HEAVY if module in sys.modules],
     }
     args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
 

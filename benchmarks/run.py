@@ -1,39 +1,45 @@
-"""`make bench`: the flow's cost per stage on generated cohorts, against DuckDB's floor.
+"""`make bench`: jakreg beside the plain-DuckDB reference script, at 10k, 100k and 1M patients.
 
-For each size: generate a cohort (`jakreg simulate`: 4 centers, every dialect that both the
-simulator and the pipeline know, in turn), measure the floor (`benchmarks.floor`), then run the
-flow three times, each in a fresh process, against one Prefect API started here: a full run into
-an empty registry, a second run with nothing changed, and a run after the largest center sends a
-new extract. Prints the figures and writes `benchmarks/results/<size>.json`.
+For each size: generate a one-center registry_csv cohort (`jakreg simulate`), measure DuckDB's
+floor (`benchmarks.floor`), run the reference script (`benchmarks.reference`) and jakreg's flow,
+each in a fresh process against one Prefect API started here: a full run into an empty registry,
+then a run with nothing new. The reference's marts must equal jakreg's row by row. Then the fixed
+cost: a 200-patient cohort in 4 centers, one per dialect, run in full. Prints the figures, writes
+`benchmarks/results/<size>.json` and `fixed_cost.json`, and, once both sizes were measured,
+time(1M) / time(100k).
+
+CPU seconds (user + system of the run's process and the children it waited for) are the primary
+figure: on a shared machine wall time follows the load, CPU time much less. The Prefect API
+server's CPU during each run is measured apart (`api_cpu_seconds`).
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
-from prefect.settings import PREFECT_API_URL
-from prefect.testing.utilities import prefect_test_harness
+import psutil
+from prefect.server.api.server import SubprocessASGIServer
 
 from benchmarks.floor import measure_floor
-from jakreg.config import DIALECTS, load_centers
+from benchmarks.reference import mart_differences
+from benchmarks.report import machine, report, scaling_line
+from jakreg.config import load_centers
+from jakreg.prefect_server import prefect_api
 from jakreg.settings import DuckDBSettings
-from jakreg.simulate.writers import WRITERS
-from tasks.extract.dialects import READERS
 from tasks.extract.landing import newest_extract
 
 HERE = Path(__file__).resolve().parent
-RUNS = ("full", "no_change", "new_extract")
+RUNS = ("full", "no_change")
+REFERENCE_DIALECT = "registry_csv"
+FIXED_COST_PATIENTS = 200
+FIXED_COST_DIALECTS = "registry_csv,es_his_csv,omop_csv,fhir_ndjson"
 
 
 class BenchmarkError(RuntimeError):
@@ -43,12 +49,6 @@ class BenchmarkError(RuntimeError):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
     parser.add_argument("--sizes", default="10000,100000,1000000", help="patients per cohort")
-    parser.add_argument("--centers", type=int, default=4)
-    parser.add_argument(
-        "--dialects",
-        default=",".join(d for d in DIALECTS if d in WRITERS and d in READERS),
-        help="export dialects, assigned to centers in turn (default: all available)",
-    )
     parser.add_argument("--work", type=Path, default=HERE / "work", help="scratch folder")
     parser.add_argument("--results", type=Path, default=HERE / "results")
     parser.add_argument(
@@ -57,127 +57,130 @@ def main(argv: list[str] | None = None) -> int:
         help="keep a cohort already generated in the work folder (its simulate time is not "
         "measured again)",
     )
+    parser.add_argument(
+        "--no-fixed-cost", action="store_true", help="skip the 200-patient, 4-center run"
+    )
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     # A benchmark-only key: the cohort is synthetic, and a real key must never be needed here.
     os.environ["JAKREG_PSEUDONYM_KEY"] = "benchmark-key-not-secret-0123456789abcdef"
-    # The temporary server's telemetry heartbeat only adds noise (and "database is locked").
-    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    os.environ.pop("PREFECT_API_URL", None)
     args.results.mkdir(parents=True, exist_ok=True)
-    with prefect_test_harness(server_startup_timeout=60):
-        # Run processes find the API through the environment; the harness only sets it in-process.
-        os.environ["PREFECT_API_URL"] = PREFECT_API_URL.value()
+    unequal = []
+    with prefect_api() as api_url:
+        # Run processes find the API through the environment; prefect_api sets it in-process.
+        os.environ["PREFECT_API_URL"] = api_url
+        api = psutil.Process(SubprocessASGIServer._instances[None].server_process.pid)
         for size in sizes:
-            figures = benchmark_size(
-                size, args.centers, args.dialects, args.work / str(size), args.reuse_cohorts
-            )
-            (args.results / f"{size}.json").write_text(
-                json.dumps(figures, indent=2) + "\n", encoding="utf-8"
-            )
+            work = args.work / str(size)
+            cohort = _cohort(work, size, 1, REFERENCE_DIALECT, args.reuse_cohorts)
+            figures = benchmark_size(cohort, work, api)
+            _write(args.results / f"{size}.json", figures)
             print(report(figures), flush=True)
+            unequal += [f"{size}: {d}" for d in figures["reference"]["differences"].values()]
+        if not args.no_fixed_cost:
+            work = args.work / "fixed_cost"
+            cohort = _cohort(work, FIXED_COST_PATIENTS, 4, FIXED_COST_DIALECTS, False)
+            figures = benchmark_size(cohort, work, api, reference=False)
+            _write(args.results / "fixed_cost.json", figures)
+            print(report(figures), flush=True)
+    print(scaling_line(args.results))
+    if unequal:
+        print("\nTHE REFERENCE'S MARTS DIFFER FROM JAKREG'S:\n" + "\n".join(unequal))
+        return 1
     return 0
 
 
-def benchmark_size(
-    patients: int, centers: int, dialects: str, work: Path, reuse_cohort: bool = False
-) -> dict:
-    """Simulates a cohort of `patients` (or reuses it), measures the floor and the three runs."""
+def _cohort(work: Path, patients: int, centers: int, dialects: str, reuse: bool) -> dict:
+    """Generates the cohort under `work/cohort` (or keeps the one there), clearing earlier runs."""
     cohort = work / "cohort"
-    load_before = os.getloadavg()[0]
-    if reuse_cohort and (cohort / "centers.yaml").is_file():
+    if reuse and (cohort / "centers.yaml").is_file():
         for leftover in work.iterdir():
-            if leftover.is_dir() and leftover.name != "cohort":
-                shutil.rmtree(leftover)
-            elif leftover.is_file():
-                leftover.unlink()
-        simulated = None
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir(parents=True)
-        simulated = _simulate(cohort, patients, centers, dialects, work / "simulate.log")
-    centers_file = cohort / "centers.yaml"
+            if leftover != cohort:
+                shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+        return {"patients": patients, "centers_file": cohort / "centers.yaml", "simulate": None}
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    command = [
+        *("-m", "jakreg.cli", "simulate", f"--out={cohort}", f"--patients={patients}"),
+        *(f"--centers={centers}", f"--dialects={dialects}"),
+    ]
+    simulated = _measured(command, work / "simulate.log")
+    return {"patients": patients, "centers_file": cohort / "centers.yaml", "simulate": simulated}
+
+
+def benchmark_size(cohort: dict, work: Path, api: psutil.Process, reference: bool = True) -> dict:
+    """The floor, the reference script (when `reference`) and jakreg's runs on one cohort."""
+    centers_file = cohort["centers_file"]
+    centers = load_centers(centers_file).centers
+    load_before = os.getloadavg()[0]
     # The best of three: the floor is short, and other work on the machine would inflate it.
     measures = [measure_floor(centers_file, DuckDBSettings.from_environment()) for _ in range(3)]
     floor = min(measures, key=lambda files: sum(f.seconds for f in files))
-    floor_seconds = sum(f.seconds for f in floor)
-    read_seconds = min(sum(f.read_seconds for f in files) for files in measures)
-    runs = {}
-    for run in RUNS:
-        if run == "new_extract":
-            changed_center, new_extract = send_new_extract(centers_file)
-        runs[run] = _flow_run(centers_file, work, run)
-    # Leave the cohort as generated, so that --reuse-cohorts starts from the same extracts.
-    shutil.rmtree(new_extract)
-    changed_rows = sum(f.rows for f in floor if f.center_id == changed_center)
-    return {
-        "patients": patients,
-        "centers": centers,
-        "dialects": dialects.split(","),
-        "measured_on": _machine(),
+    figures = {
+        "patients": cohort["patients"],
+        "centers": len(centers),
+        "dialects": [center.dialect for center in centers],
+        "measured_on": machine(),
         "input_rows": sum(f.rows for f in floor),
-        "input_bytes": sum(p.stat().st_size for p in (cohort / "landing").rglob("*.*")),
-        "load_average": {"before": load_before, "after": os.getloadavg()[0]},
-        "simulate": simulated,
+        "input_bytes": sum(
+            p.stat().st_size for p in (centers_file.parent / "landing").rglob("*.*")
+        ),
+        "simulate": cohort["simulate"],
         "floor": {
-            "seconds": floor_seconds,
-            "read_seconds": read_seconds,
-            "files": [dataclasses.asdict(f) for f in floor],
+            "seconds": sum(f.seconds for f in floor),
+            "read_seconds": min(sum(f.read_seconds for f in files) for files in measures),
         },
-        "runs": runs,
-        "pipeline_to_floor": runs["full"]["flow_seconds"] / floor_seconds,
-        "pipeline_to_read_floor": runs["full"]["flow_seconds"] / read_seconds,
-        "no_change_to_full": runs["no_change"]["flow_seconds"] / runs["full"]["flow_seconds"],
-        "new_extract": {
-            "center": changed_center,
-            "share_of_input_rows": changed_rows / sum(f.rows for f in floor),
-            "to_full": runs["new_extract"]["flow_seconds"] / runs["full"]["flow_seconds"],
-        },
+    }
+    if reference:
+        figures["reference"] = _reference_run(centers, work)
+    figures["runs"] = {run: _flow_run(centers_file, work, run, api) for run in RUNS}
+    if reference:
+        figures["reference"]["differences"] = {
+            f"{center.id}.{mart}": difference
+            for center in centers
+            for mart, difference in mart_differences(
+                work / "registry.duckdb", work / f"reference-{center.id}.duckdb", center.id
+            ).items()
+        }
+        full, peer = figures["runs"]["full"]["process"], figures["reference"]["process"]
+        figures["to_reference"] = {
+            "seconds": full["seconds"] / peer["seconds"],
+            "cpu_seconds": full["cpu_seconds"] / peer["cpu_seconds"],
+        }
+    figures["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}
+    return figures
+
+
+def _reference_run(centers: list, work: Path) -> dict:
+    """The reference script on each center's newest extract, one process each, summed."""
+    processes = [
+        _measured(
+            [
+                *("-m", "benchmarks.reference", f"--center={center.id}"),
+                f"--landing={newest_extract(center)}",
+                f"--out={work / f'reference-{center.id}.duckdb'}",
+            ],
+            work / f"reference-{center.id}.log",
+        )
+        for center in centers
+    ]
+    return {
+        "process": {
+            "seconds": sum(p["seconds"] for p in processes),
+            "cpu_seconds": sum(p["cpu_seconds"] for p in processes),
+            "peak_rss_mb": max(p["peak_rss_mb"] for p in processes),
+            "load_average": max(p["load_average"] for p in processes),
+        }
     }
 
 
-def _simulate(cohort: Path, patients: int, centers: int, dialects: str, log: Path) -> dict:
-    return _measured(
-        [
-            sys.executable,
-            "-m",
-            "jakreg.cli",
-            "simulate",
-            f"--out={cohort}",
-            f"--patients={patients}",
-            f"--centers={centers}",
-            f"--dialects={dialects}",
-        ],
-        log,
-    )
-
-
-def send_new_extract(centers_file: Path) -> tuple[str, Path]:
-    """Copies the first (largest) center's newest extract into a folder a week later, with its
-    data cut a week later too when extract.json states one; returns the center's id and the
-    new folder."""
-    center = load_centers(centers_file).centers[0]
-    current = newest_extract(center)
-    later = (date.fromisoformat(current.name) + timedelta(days=7)).isoformat()
-    new = current.with_name(later)
-    shutil.copytree(current, new)
-    extract_json = new / "extract.json"
-    if extract_json.exists():
-        document = json.loads(extract_json.read_text(encoding="utf-8-sig"))
-        if "data_cut_date" in document:
-            cut = date.fromisoformat(document["data_cut_date"]) + timedelta(days=7)
-            document["data_cut_date"] = cut.isoformat()
-            extract_json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    return center.id, new
-
-
-def _flow_run(centers_file: Path, work: Path, run: str) -> dict:
+def _flow_run(centers_file: Path, work: Path, run: str, api: psutil.Process) -> dict:
     figures_file = work / f"{run}.json"
+    api_before = _cpu(api)
     process = _measured(
         [
-            sys.executable,
-            "-m",
-            "benchmarks.flow_run",
-            f"--centers={centers_file}",
+            *("-m", "benchmarks.flow_run", f"--centers={centers_file}"),
             f"--db={work / 'registry.duckdb'}",
             f"--out={work / 'out'}",
             f"--json={figures_file}",
@@ -185,91 +188,37 @@ def _flow_run(centers_file: Path, work: Path, run: str) -> dict:
         work / f"{run}.log",
     )
     figures = json.loads(figures_file.read_text(encoding="utf-8"))
-    return {**figures, "process": process}
+    return {**figures, "process": process, "api_cpu_seconds": _cpu(api) - api_before}
 
 
-def _measured(command: list[str], log: Path) -> dict[str, float]:
-    """Runs a command to completion: its wall seconds, CPU seconds (user + system, its children
-    included: on a busy machine wall time varies, CPU time much less) and peak RSS in MiB (the
-    largest of the process and the children it waited for)."""
+def _cpu(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def _measured(arguments: list[str], log: Path) -> dict[str, float]:
+    """Runs `python <arguments>` to completion: its wall seconds, CPU seconds (user + system, its
+    children included) and peak RSS in MiB (the largest of the process and its children)."""
     start = time.perf_counter()
+    load = os.getloadavg()[0]
     with log.open("w", encoding="utf-8") as output:
         process = subprocess.Popen(
-            command, stdout=output, stderr=subprocess.STDOUT, cwd=HERE.parent
+            [sys.executable, *arguments], stdout=output, stderr=subprocess.STDOUT, cwd=HERE.parent
         )
         _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise BenchmarkError(
-            f"{' '.join(command[2:4])} exited with {process.returncode}; see {log}"
-        )
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise BenchmarkError(f"{' '.join(arguments[:3])} failed; see {log}")
     return {
         "seconds": seconds,
         "cpu_seconds": usage.ru_utime + usage.ru_stime,
         "peak_rss_mb": usage.ru_maxrss / 1024,
+        "load_average": load,
     }
 
 
-def _machine() -> dict:
-    return {
-        "date": date.today().isoformat(),
-        "cpus": os.cpu_count(),
-        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-        "python": platform.python_version(),
-        "duckdb": duckdb.__version__,
-    }
-
-
-def report(figures: dict) -> str:
-    """The figures of one size as a plain-text table."""
-    lines = [
-        f"\n{figures['patients']:,} patients, {figures['input_rows']:,} input rows "
-        f"({figures['input_bytes'] / 2**20:,.0f} MiB) in {figures['centers']} centers "
-        f"({', '.join(figures['dialects'])})",
-        _simulate_line(figures["simulate"]),
-        f"  floor (DuckDB count(*) over every dump): {figures['floor']['seconds']:.2f} s; "
-        f"every column read: {figures['floor']['read_seconds']:.2f} s",
-        f"  {'run / stage':<28}{'seconds':>9}{'CPU s':>8}{'rows in':>13}{'rows out':>13}"
-        f"{'rows/s':>12}{'peak RSS MiB':>14}",
-    ]
-    for run, result in figures["runs"].items():
-        lines.append(
-            f"  {run:<28}{result['flow_seconds']:>9.2f}"
-            f"{result['process']['cpu_seconds']:>8.1f}{'':>38}{result['peak_rss_mb']:>14,.0f}"
-        )
-        for stage in result["stages"]:
-            rate = stage["rows_per_second"]
-            lines.append(
-                f"    {stage['stage']:<26}{stage['seconds']:>9.2f}{stage['cpu_seconds']:>8.1f}"
-                f"{_count(stage['rows_in']):>13}{_count(stage['rows_out']):>13}"
-                f"{_count(rate):>12}{stage['peak_rss_mb']:>14,.0f}"
-            )
-    new_extract = figures["new_extract"]
-    lines.append(
-        f"  full run / floor: {figures['pipeline_to_floor']:.1f}x (/ every column read: "
-        f"{figures['pipeline_to_read_floor']:.1f}x); no-change run / full: "
-        f"{figures['no_change_to_full']:.0%}; new extract from {new_extract['center']} "
-        f"({new_extract['share_of_input_rows']:.0%} of rows) / full: {new_extract['to_full']:.0%}"
-    )
-    lines.append(
-        f"  load average before/after: {figures['load_average']['before']:.1f}/"
-        f"{figures['load_average']['after']:.1f} on {figures['measured_on']['cpus']} cores"
-    )
-    return "\n".join(lines)
-
-
-def _simulate_line(simulated: dict | None) -> str:
-    if simulated is None:
-        return "  simulate: not measured (cohort reused)"
-    return (
-        f"  simulate: {simulated['seconds']:.1f} s ({simulated['cpu_seconds']:.1f} s CPU), "
-        f"peak RSS {simulated['peak_rss_mb']:,.0f} MiB"
-    )
-
-
-def _count(value: float | None) -> str:
-    return "" if value is None else f"{value:,.0f}"
+def _write(path: Path, figures: dict) -> None:
+    path.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ what the published run decided and publishes nothing (`rebuild=True` builds anyw
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,18 +40,14 @@ from jakreg.quality import QualityThresholds
 from jakreg.settings import DuckDBSettings
 from jakreg.stage_timings import StageTimings
 from jakreg.time_limits import NIGHT_SECONDS
-from tasks.analysis.artifacts import publish_artifacts
-from tasks.analysis.report import write_report
 from tasks.analysis.run_folder import create_run_folder, latest_run_folder
-from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
 from tasks.extract.incremental import CenterLoad, record_loads
 from tasks.extract.pseudonym import pseudonym_key
-from tasks.federated.landing import BundleDecision
+from tasks.federated.landing import BUNDLE_ACCEPTED, BUNDLE_REFUSED, BundleDecision
 from tasks.federated.steps import check_bundles, with_bundles, write_federated_tables
 from tasks.quality.quarantine import QualityGate, RegistryGateError, finding_keys
 from tasks.registry.build import build_registry, publish_registry
 from tasks.registry.build_center import build_center
-from tasks.registry.changes import record_changes
 from tasks.registry.inputs import PublishedRun, inputs_digest, key_id, read_published_run
 from tasks.registry.lock import registry_lock
 from tasks.registry.publish import (
@@ -92,8 +87,21 @@ class RefreshResult:
     bundles: list[BundleDecision] = field(default_factory=list)
 
     def center_summary(self) -> dict[str, dict[str, Any]]:
-        """Per center: what the run did with its newest extract and what the registry holds."""
-        return {
+        """Per center: what the run did with its newest extract (a federated center: its newest
+        bundle) and what the registry holds."""
+        bundles = {
+            bundle.center_id: {
+                "kind": "aggregates",
+                "load": BUNDLE_ACCEPTED if bundle.problem is None else BUNDLE_REFUSED,
+                "extract_date": bundle.newest,
+                "in_registry": bundle.pooled,
+                "quality": bundle.status,
+                "seconds": None,
+                "error": bundle.problem,
+            }
+            for bundle in self.bundles
+        }
+        return bundles | {
             load.center_id: {
                 "load": load.status,
                 "extract_date": load.fingerprint.extract_date if load.fingerprint else None,
@@ -299,8 +307,9 @@ def _refresh(
                 return _nothing_new(result, published, outputs, layout)
 
         run_folder = create_run_folder(outputs_building_dir(out_dir), run_id)
-        gate = QualityGate.start(layout.work_dir, run_folder / "data_docs", thresholds, run_id)
         with result.timings.measure("quality-gate"):
+            # In the stage: opening the gate imports GX, seconds the gate costs.
+            gate = QualityGate.start(layout.work_dir, run_folder / "data_docs", thresholds, run_id)
             accepted = []
             progress = StageProgress("quality-gate", total, "centers")
             for outcome in subflows.outcomes(NextStep(gate=gate), progress):
@@ -347,7 +356,7 @@ def _refresh(
         )
         if build.reused_centers:
             logger.info("rows of %s kept from the published registry", build.reused_centers)
-        registry = gate.check_registry(build.building)
+        registry = gate.check_registry(build.building, accepted)
         result.data_docs = gate.publish_report(run_folder, out_dir / run_folder.name)
         if registry.failed:
             kept = keep_outputs(run_folder, out_dir)
@@ -357,9 +366,24 @@ def _refresh(
         result.mart_rows = build.mart_rows
         timing.rows_in = sum(extract.total_rows_staged for extract in accepted)
         timing.rows_out = sum(result.mart_rows.values())
+    with result.timings.measure("sensitivity-grid") as timing:
+        from tasks.analysis.study_tables import run_sensitivity_grid
+
+        grid = run_sensitivity_grid(build.building, protocol, settings)
+        timing.rows_out = len(grid)
     with result.timings.measure("analysis") as timing:
+        # Imported in the stage that needs them: the analysis packages (lifelines, pandas,
+        # matplotlib, scipy) take seconds to import, which a night with nothing new (or whose
+        # gate rejects every center) must not pay.
+        from tasks.analysis.artifacts import publish_artifacts
+        from tasks.analysis.report import write_report
+        from tasks.analysis.study_tables import study_tables
+        from tasks.analysis.tables import load_analysis_inputs, write_analysis_tables
+        from tasks.registry.changes import record_changes
+
         inputs = load_analysis_inputs(build.building)
-        tables = write_analysis_tables(inputs, run_folder, protocol)
+        study = study_tables(inputs, grid, protocol)
+        tables = write_analysis_tables(inputs, run_folder, protocol, study)
         quality = gate.status(run_folder)
         failed = sorted(result.failed_centers)
         previous = published_version(layout)
@@ -375,7 +399,7 @@ def _refresh(
         write_report(inputs, tables, run_folder, protocol, quality, failed, changes, federated)
         result.headline = publish_artifacts(tables, protocol, quality)
         timing.rows_in = len(inputs.failures) + len(inputs.jaki_courses)
-        timing.rows_out = sum(len(table) for table in dataclasses.astuple(tables))
+        timing.rows_out = sum(len(table) for table in tables.frames().values())
     with result.timings.measure("publish"):
         version = with_policy(publish_registry)(build, layout, run_id, keep_versions)
         result.run_folder = publish_outputs(run_folder, out_dir)

@@ -19,6 +19,7 @@ from jakreg.logs import configure_console
 from jakreg.ops_cli import add_ops_commands
 from jakreg.quality import QualityThresholds
 from jakreg.settings import TASK_RUNNERS, DuckDBSettings, RunnerSettings
+from jakreg.terms_cli import add_terms_commands
 
 EXIT_DATA_ERROR = 3
 EXIT_PARTIAL = 4
@@ -150,6 +151,7 @@ def _parser() -> argparse.ArgumentParser:
     add_diff_command(commands)
     add_alerts_command(commands)
     add_federated_commands(commands)
+    add_terms_commands(commands)
     return parser
 
 

@@ -7,12 +7,13 @@ receive them as bound values and `docs/protocol.md` states them in words.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from jakreg.config_schema import (
-    REQUIRED_KEYS,
+    CENTER_KEYS,
     center_entry_problems,
     center_id_problem,
     check_known_keys,
@@ -45,6 +46,8 @@ ADVANCED_CLASSES = (
 )
 # A center sends its EMR dump, or only the aggregate bundles of docs/federated.md.
 CENTER_KINDS = ("dump", "aggregates")
+# How the sensitivity grid varies `failure_reasons`: with or without `unknown` among them.
+UNKNOWN_REASON_VARIANTS = ("with_unknown", "without_unknown")
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,11 @@ class Protocol:
     month_days: float = 30.4375
     retention_months: tuple[int, ...] = (3, 6, 9, 12)
     min_cell_count: int = 5
+    combination_overlap_days: int = 30
+    sequence_depth: int = 3
+    sensitivity_gap_days: tuple[int, ...] = (30, 60, 90, 120)
+    sensitivity_window_days: tuple[int, ...] = (90, 180, 365)
+    sensitivity_failure_reasons: tuple[str, ...] = ("with_unknown", "without_unknown")
 
     def __post_init__(self) -> None:
         for field_ in dataclasses.fields(self):
@@ -81,6 +89,18 @@ class Protocol:
             raise ConfigError("protocol.month_days must be positive and retention_months non-empty")
         if self.min_cell_count < 1:
             raise ConfigError("protocol.min_cell_count must be 1 or more")
+        if self.combination_overlap_days < 1 or self.sequence_depth < 1:
+            raise ConfigError(
+                "protocol.combination_overlap_days and protocol.sequence_depth must be 1 or more"
+            )
+        if min(self.sensitivity_gap_days + self.sensitivity_window_days, default=0) < 0:
+            raise ConfigError("protocol.sensitivity_gap_days and _window_days must be 0 or more")
+        unknown_variants = set(self.sensitivity_failure_reasons) - set(UNKNOWN_REASON_VARIANTS)
+        if unknown_variants:
+            raise ConfigError(
+                f"protocol.sensitivity_failure_reasons has {sorted(unknown_variants)}; "
+                f"known: {', '.join(UNKNOWN_REASON_VARIANTS)}"
+            )
 
     @classmethod
     def load(cls, path: Path | None) -> Protocol:
@@ -97,9 +117,9 @@ class Protocol:
     def from_dict(cls, values: dict[str, Any]) -> Protocol:
         """The protocol from `as_dict`'s form (lists for the tuple parameters)."""
         values = dict(values)
-        for key in ("failure_reasons", "retention_months"):
-            if isinstance(values.get(key), list):
-                values[key] = tuple(values[key])
+        for parameter in dataclasses.fields(cls):
+            if isinstance(values.get(parameter.name), list):
+                values[parameter.name] = tuple(values[parameter.name])
         return cls(**values)
 
     def as_dict(self) -> dict[str, Any]:
@@ -114,12 +134,15 @@ class Protocol:
             "next_treatment_window_days": self.next_treatment_window_days,
             "failure_reasons": list(self.failure_reasons),
             "advanced_classes": list(ADVANCED_CLASSES),
+            "combination_overlap_days": self.combination_overlap_days,
+            "sequence_depth": self.sequence_depth,
         }
 
 
 @dataclass(frozen=True)
 class Center:
-    """One hospital: its id, export dialect, landing folder and reader overrides.
+    """One hospital: its id, export dialect, landing folder, reader overrides and the file of
+    its data manager's term overrides (docs/protocol.md#stop-reasons), if any.
 
     `config_error` says why its entry in centers.yaml is wrong: such a center is not read this
     run (it keeps its last accepted extract), and the others go on."""
@@ -129,6 +152,16 @@ class Center:
     landing: Path
     options: dict[str, Any] = field(default_factory=dict)
     config_error: str | None = None
+    term_overrides: Path | None = None
+
+    def term_overrides_digest(self) -> str:
+        """The digest of the center's term overrides file; empty when it has none."""
+        if self.term_overrides is None:
+            return ""
+        try:
+            return hashlib.sha256(self.term_overrides.read_bytes()).hexdigest()
+        except OSError:
+            return "unreadable"
 
 
 @dataclass(frozen=True)
@@ -189,10 +222,12 @@ def load_centers(path: Path) -> CentersFile:
             problems.append(f"kind {entry['kind']!r} is not one of {', '.join(CENTER_KINDS)}")
         landing = entry.get("landing")
         landing = (path.parent / landing).resolve() if isinstance(landing, str) else path.parent
-        options = {k: v for k, v in entry.items() if k not in (*REQUIRED_KEYS, "kind")}
+        options = {k: v for k, v in entry.items() if k not in CENTER_KEYS}
         error = f"{path}: center {entry['id']}: {'; '.join(problems)}" if problems else None
         dialect = str(entry.get("dialect"))
-        centers[entry["id"]] = Center(entry["id"], dialect, landing, options, error)
+        overrides = entry.get("term_overrides")
+        term_overrides = (path.parent / overrides).resolve() if isinstance(overrides, str) else None
+        centers[entry["id"]] = Center(entry["id"], dialect, landing, options, error, term_overrides)
     if not centers and not aggregate_centers:
         raise ConfigError(f"{path}: no entry has a usable id: {'; '.join(unnamed.values())}")
     checked = _one_center_per_landing(path, centers)

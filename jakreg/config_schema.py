@@ -24,6 +24,8 @@ MAX_FILE_BYTES = 1 << 20
 MAX_VALUES = 100_000
 CENTER_ID = re.compile(r"[a-z0-9_]{1,64}")
 REQUIRED_KEYS = ("id", "dialect", "landing")
+# Keys every dump center may carry besides its reader options.
+CENTER_KEYS = (*REQUIRED_KEYS, "kind", "term_overrides")
 CSV_OPTIONS = ("encoding", "delimiter", "date_format", "renames")
 # Options only one dialect reads: the schema of a CDM database file (docs/dialects.md).
 DIALECT_OPTIONS = {"omop_csv": ("schema",)}
@@ -109,22 +111,29 @@ def center_entry_problems(entry: dict[str, Any], dialects: tuple[str, ...]) -> l
         *DIALECT_OPTIONS.get(dialect, ()),
     )
     for key in entry:
-        if key not in (*REQUIRED_KEYS, "kind") and key not in options:
+        if key not in CENTER_KEYS and key not in options:
             if key in CSV_OPTIONS:
                 problems.append(f"option {key!r} applies to delimited dialects only")
             else:
-                problems.append(unknown_key(key, (*REQUIRED_KEYS, "kind", *options)))
+                problems.append(unknown_key(key, (*CENTER_KEYS, *options)))
     checks = {
         "encoding": encoding_problem,
         "delimiter": delimiter_problem,
         "date_format": date_format_problem,
         "renames": renames_problem,
         "schema": schema_problem,
+        "term_overrides": term_overrides_problem,
     }
     for key, check in checks.items():
-        if key in entry and key in options and (problem := check(entry[key])):
+        if key in entry and key in (*CENTER_KEYS, *options) and (problem := check(entry[key])):
             problems.append(problem)
     return problems
+
+
+def term_overrides_problem(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return None
+    return f"term_overrides {_shown(value)} must be the path of a CSV file"
 
 
 def duckdb_encoding(name: str) -> str | None:

@@ -128,14 +128,18 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _freshness(info: dict[str, Any], today: date) -> str:
-    """The extract the registry holds for a center, its age, and what the last run did."""
+    """The extract (a federated center: the bundle) the registry holds for a center, its age, and
+    what the last run did."""
     held = info.get("in_registry")
+    what = "bundle" if info.get("kind") == "aggregates" else "extract"
     if held is None:
         registry = "not in the registry"
     else:
         age = (today - date.fromisoformat(held)).days
-        registry = f"extract {held} in the registry ({age} days old)"
+        registry = f"{what} {held} in the registry ({age} days old)"
     newest = info.get("extract_date") or "none found"
+    if what == "bundle":
+        return f"{registry}; newest bundle {newest}: {info['load']}, quality {info.get('quality')}"
     took = f" in {info['seconds']:.1f} s" if info.get("seconds") is not None else ""
     from tasks.extract.manifest import FAILED
 

@@ -19,78 +19,29 @@ run history in a real server instead.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import os
-import signal
 import socket
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-import prefect
-from prefect.server.api.server import SubprocessASGIServer
+from prefect.events.worker import EventsWorker
+from prefect.logging.handlers import APILogWorker
 from prefect.settings import (
     PREFECT_API_URL,
     PREFECT_SERVER_ANALYTICS_ENABLED,
     PREFECT_SERVER_DATABASE_CONNECTION_URL,
-    get_current_settings,
     temporary_settings,
 )
+
+if TYPE_CHECKING:
+    from jakreg.run_owned_server import RunOwnedServer
 
 # Seconds to wait for the server to answer: it started in 67-79 s on a machine at load 15 (2
 # cores), where Prefect's 20 s timed every run out. It answers as soon as it is up.
 STARTUP_SECONDS = 300
-_PR_SET_PDEATHSIG = 1
-# Environment variables the server must not inherit: it needs none of jakreg's, least the key.
-_PRIVATE_PREFIX = "JAKREG_"
-
-
-def _die_with_parent(parent: int) -> None:
-    """Runs in the server's process before uvicorn: the kernel sends it SIGTERM when the run's
-    process ends, however it ends."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != parent:  # the run died before prctl took effect
-        os._exit(1)
-
-
-class RunOwnedServer(SubprocessASGIServer):
-    """Prefect's subprocess server, started so that it cannot outlive the process that owns it."""
-
-    def _run_uvicorn_command(self) -> subprocess.Popen[Any]:
-        environment = {k: v for k, v in os.environ.items() if not k.startswith(_PRIVATE_PREFIX)}
-        parent = os.getpid()
-        # The command and settings are those of SubprocessASGIServer._run_uvicorn_command.
-        return subprocess.Popen(
-            args=[
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--app-dir",
-                str(prefect.__module_path__.parent),
-                "--factory",
-                "prefect.server.api.server:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "error",
-                "--lifespan",
-                "on",
-            ],
-            env={
-                **environment,
-                "PREFECT_UI_ENABLED": "0",
-                "PREFECT__SERVER_EPHEMERAL": "1",
-                "PREFECT__SERVER_FINAL": "1",
-                **get_current_settings().to_environment_variables(exclude_unset=True),
-            },
-            preexec_fn=lambda: _die_with_parent(parent),
-        )
+# Seconds to wait for queued logs and events to reach the server before it stops.
+DRAIN_SECONDS = 30
 
 
 @contextlib.contextmanager
@@ -100,6 +51,12 @@ def prefect_api() -> Iterator[str | None]:
     if PREFECT_API_URL.value():
         yield PREFECT_API_URL.value()
         return
+    # Imported here: Prefect's server code takes seconds to import, which a run reporting to a
+    # configured API must not pay.
+    from prefect.server.api.server import SubprocessASGIServer
+
+    from jakreg.run_owned_server import RunOwnedServer
+
     default = SubprocessASGIServer._instances.get(None)
     with tempfile.TemporaryDirectory(prefix="jakreg-prefect-") as scratch:
         database = "sqlite+aiosqlite:///" + str(Path(scratch) / "prefect.db")
@@ -118,11 +75,21 @@ def prefect_api() -> Iterator[str | None]:
                 with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
                     yield server.api_url
             finally:
+                # Logs and events still queued for the server would be sent at exit to a server
+                # that is gone: 76 s of retries, then "Error logging to API", measured.
+                _drain_to(server)
                 server.stop()
                 if default is None:
                     SubprocessASGIServer._instances.pop(None, None)
                 else:
                     SubprocessASGIServer._instances[None] = default
+
+
+def _drain_to(server: RunOwnedServer) -> None:
+    """Sends what Prefect's log and event workers still hold while the server is up."""
+    if server.running:
+        APILogWorker.drain_all(timeout=DRAIN_SECONDS, at_exit=False)
+        EventsWorker.drain_all(timeout=DRAIN_SECONDS, at_exit=False)
 
 
 def _free_port() -> int:

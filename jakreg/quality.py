@@ -23,6 +23,7 @@ _SHARES = (
     "drug_mapped_warning_share",
     "drug_mapped_error_share",
     "indication_known_share",
+    "unknown_stop_reason_warning_share",
 )
 
 
@@ -51,6 +52,9 @@ class QualityThresholds:
     # Per row rule (jakreg/row_rules.py), overrides of its `warning_share` and `error_share`: the
     # share of a file's rows it may set aside before the extract is reported, or quarantined.
     row_rules: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
+    # A center whose discontinued JAK-inhibitor courses have an unknown stop reason more often
+    # than this is warned about (tasks/quality/stop_reasons.py).
+    unknown_stop_reason_warning_share: float = 0.15
 
     def __post_init__(self) -> None:
         for field_ in dataclasses.fields(self):

@@ -49,6 +49,32 @@ class RowRule:
     detail: str = ""
 
 
+def _patient_rules(row_kind: str, table: str) -> tuple[RowRule, RowRule]:
+    """The rules a prescription or diagnosis row breaks through its patient: the patient's rows
+    were all set aside, or the row names no patient."""
+    return (
+        RowRule(
+            f"{row_kind}_patient_set_aside",
+            table,
+            "belong to a patient whose every row in the patient file was set aside",
+            "correct the patient's row in the patient file",
+            # Counted under the patient's own rule; this only follows it.
+            error_share=1.0,
+            condition="set_aside.patient_key is not null",
+            detail="'patient set aside'",
+        ),
+        RowRule(
+            f"{row_kind}_patient_id_missing",
+            table,
+            "have no patient identifier",
+            "fill in the patient identifier at the source",
+            error_share=0.01,
+            condition="row.patient_key is null",
+            detail="'patient identifier empty'",
+        ),
+    )
+
+
 ROW_RULES: tuple[RowRule, ...] = (
     RowRule(
         "control_characters",
@@ -68,8 +94,9 @@ ROW_RULES: tuple[RowRule, ...] = (
     RowRule(
         "date_not_parseable",
         RAW,
-        "have a date that is not a date in the center's date format",
-        "correct the date in the EMR, or set date_format for this center in centers.yaml",
+        "have a date that is not a date in the center's date format (FHIR: a date or dateTime)",
+        "correct the date in the EMR, or set date_format for this center in centers.yaml "
+        "(FHIR: send full dates, YYYY-MM-DD)",
         error_share=0.01,
     ),
     RowRule(
@@ -119,25 +146,7 @@ ROW_RULES: tuple[RowRule, ...] = (
         detail="'birth ' || coalesce(row.birth_date::varchar, 'empty')"
         " || ', death ' || row.death_date",
     ),
-    RowRule(
-        "prescription_patient_set_aside",
-        PRESCRIPTIONS,
-        "belong to a patient whose every row in the patient file was set aside",
-        "correct the patient's row in the patient file",
-        # Counted under the patient's own rule; this only follows it.
-        error_share=1.0,
-        condition="set_aside.patient_key is not null",
-        detail="'patient set aside'",
-    ),
-    RowRule(
-        "prescription_patient_id_missing",
-        PRESCRIPTIONS,
-        "have no patient identifier",
-        "fill in the patient identifier at the source",
-        error_share=0.01,
-        condition="row.patient_key is null",
-        detail="'patient identifier empty'",
-    ),
+    *_patient_rules("prescription", PRESCRIPTIONS),
     RowRule(
         "start_missing",
         PRESCRIPTIONS,
@@ -188,24 +197,7 @@ ROW_RULES: tuple[RowRule, ...] = (
         condition="row.start_date < patient.birth_date",
         detail="'birth ' || patient.birth_date || ', start ' || row.start_date",
     ),
-    RowRule(
-        "diagnosis_patient_set_aside",
-        DIAGNOSES,
-        "belong to a patient whose every row in the patient file was set aside",
-        "correct the patient's row in the patient file",
-        error_share=1.0,
-        condition="set_aside.patient_key is not null",
-        detail="'patient set aside'",
-    ),
-    RowRule(
-        "diagnosis_patient_id_missing",
-        DIAGNOSES,
-        "have no patient identifier",
-        "fill in the patient identifier at the source",
-        error_share=0.01,
-        condition="row.patient_key is null",
-        detail="'patient identifier empty'",
-    ),
+    *_patient_rules("diagnosis", DIAGNOSES),
     RowRule(
         "diagnosis_outside_window",
         DIAGNOSES,

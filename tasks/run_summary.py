@@ -93,7 +93,7 @@ def summary_markdown(
             info["load"],
             info.get("in_registry") or "left out",
             info.get("quality") or "–",
-            f"{info['seconds']:.1f}",
+            "–" if info.get("seconds") is None else f"{info['seconds']:.1f}",
             masked(info.get("rows_read"), min_cell_count),
             masked(info.get("rows_rejected"), min_cell_count),
             masked(info.get("unmapped_rows"), min_cell_count),

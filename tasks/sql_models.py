@@ -75,15 +75,7 @@ def run_models(
     """Materialise each model as a table; returns the row count of each."""
     counts = {}
     for model in build_order(models):
-        missing = model.parameters - parameters.keys()
-        if missing:
-            raise ValueError(f"{model.path.name} uses unbound parameters {sorted(missing)}")
-        database.run(con, f"create schema if not exists {model.layer}")
-        database.run(
-            con,
-            f"create or replace table {model.table} as\n{model.sql}",
-            {name: parameters[name] for name in model.parameters},
-        )
+        _materialise(con, model, parameters)
         counts[model.table] = database.fetch_value(con, f"select count(*) from {model.table}")
     return counts
 
@@ -98,6 +90,45 @@ def upstream_of(models: list[Model], tables: set[str]) -> list[Model]:
             wanted.add(table)
             pending += [r for r in by_table[table].references if r in by_table]
     return [m for m in models if m.table in wanted]
+
+
+def rerun_changed_models(
+    con: duckdb.DuckDBPyConnection,
+    models: list[Model],
+    parameters: dict[str, Any],
+    built_with: dict[str, dict[str, Any]],
+) -> list[str]:
+    """Materialise only the models whose result can differ from the table already on `con`: those
+    for which a parameter they or the models they read use has another value than when they
+    were last built (`built_with`, updated here). Returns the tables rebuilt.
+
+    Running a grid of protocols this way rebuilds, for a new next-treatment window, the models
+    downstream of the window only, not the courses."""
+    uses: dict[str, set[str]] = {}
+    rebuilt = []
+    for model in build_order(models):
+        uses[model.table] = model.parameters.union(
+            *(uses[reference] for reference in model.references if reference in uses)
+        )
+        values = {name: parameters.get(name) for name in sorted(uses[model.table])}
+        if built_with.get(model.table) == values:
+            continue
+        _materialise(con, model, parameters)
+        built_with[model.table] = values
+        rebuilt.append(model.table)
+    return rebuilt
+
+
+def _materialise(con: duckdb.DuckDBPyConnection, model: Model, parameters: dict[str, Any]) -> None:
+    missing = model.parameters - parameters.keys()
+    if missing:
+        raise ValueError(f"{model.path.name} uses unbound parameters {sorted(missing)}")
+    database.run(con, f"create schema if not exists {model.layer}")
+    database.run(
+        con,
+        f"create or replace table {model.table} as\n{model.sql}",
+        {name: parameters[name] for name in model.parameters},
+    )
 
 
 def create_macros(con: duckdb.DuckDBPyConnection) -> None:

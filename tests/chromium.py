@@ -67,15 +67,22 @@ class Browser:
         self._ids = itertools.count(1)
         self._events: list[dict] = []
 
-    def visit(self, url: str, probe: str, width: int = 1280) -> PageVisit:
+    def visit(self, url: str, probe: str, width: int = 1280, offline: bool = False) -> PageVisit:
         """Loads `url`, records console errors, exceptions and requests, evaluates the
         JavaScript expression `probe` (its value is returned as `dom`) and takes a full-page
-        screenshot."""
+        screenshot. `offline` cuts the page off the network, as in a hospital without internet
+        (local files still load)."""
         target = self._send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self._send("Target.attachToTarget", {"targetId": target, "flatten": True})
         session_id = session["sessionId"]
         for domain in ("Page", "Runtime", "Log", "Network"):
             self._send(f"{domain}.enable", session=session_id)
+        if offline:
+            self._send(
+                "Network.emulateNetworkConditions",
+                {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+                session=session_id,
+            )
         self._send(
             "Emulation.setDeviceMetricsOverride",
             {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False},

@@ -27,12 +27,15 @@ from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 from scipy.stats import norm
 
 from jakreg.config import Protocol
+from tasks.analysis.cox_efron import NotConverged, fit_cox
 from tasks.analysis.cox_inference import CoxData, proportional_hazards_test, robust_variance
 from tasks.analysis.logrank import logrank
 from tasks.analysis.retention import POOLED, scopes
 
 COMPARED = ("cycling", "switching")
+COVARIATES = ("age_at_start", "sex", "indication", "prior_advanced_lines")
 PH_TRANSFORM = "km"
+Z95 = float(norm.ppf(0.975))
 UNSTRATIFIED = "log-rank"
 STRATIFIED = "log-rank stratified by center"
 ESTIMATED = "estimated"
@@ -109,9 +112,7 @@ def logrank_table(rows: pl.DataFrame, protocol: Protocol) -> pl.DataFrame:
 def cox_table(rows: pl.DataFrame, protocol: Protocol) -> pl.DataFrame:
     """The stratified Cox model with patient-clustered robust errors, one row per term (exact
     counts, internal)."""
-    compared = rows.filter(pl.col("strategy").is_in(COMPARED)).drop_nulls(
-        ["age_at_start", "sex", "indication", "prior_advanced_lines"]
-    )
+    compared = cox_rows(rows)
     n, events = len(compared), int(compared["retention_event"].sum())
     arms = {s: compared.filter(pl.col("strategy") == s) for s in COMPARED}
     problem = _too_small(arms, protocol)
@@ -131,17 +132,14 @@ def cox_table(rows: pl.DataFrame, protocol: Protocol) -> pl.DataFrame:
     if problem:
         record = {"term": TERM_LABELS["switching"], "n": n, "events": events}
         return pl.DataFrame([{**record, "status": NOT_ESTIMATED, "note": problem}], COX_SCHEMA)
-    data = CoxData.of(design, "retention_days", "retention_event", "center_id", fitter.params_)
-    variance = robust_variance(data, fitter.variance_matrix_.to_numpy(), design["patient_number"])
-    errors = pd.Series(np.sqrt(np.diag(variance)), index=fitter.params_.index)
+    data, errors = _robust_errors(design, fitter.params_, fitter.variance_matrix_.to_numpy())
     ph = proportional_hazards_test(data, list(fitter.params_.index), PH_TRANSFORM)
-    z95 = norm.ppf(0.975)
     records = [
         {
             "term": _term_label(term, reference),
             "hazard_ratio": round(float(np.exp(beta)), 4),
-            "ci95_low": round(float(np.exp(beta - z95 * errors[term])), 4),
-            "ci95_high": round(float(np.exp(beta + z95 * errors[term])), 4),
+            "ci95_low": round(float(np.exp(beta - Z95 * errors[term])), 4),
+            "ci95_high": round(float(np.exp(beta + Z95 * errors[term])), 4),
             "p_value": float(2 * norm.sf(abs(beta / errors[term]))),
             "ph_test_p": ph.p[term],
             "n": n,
@@ -162,6 +160,55 @@ def cox_table(rows: pl.DataFrame, protocol: Protocol) -> pl.DataFrame:
         }
     )
     return pl.DataFrame(records, schema=COX_SCHEMA)
+
+
+def switching_hazard_ratio(rows: pl.DataFrame, protocol: Protocol) -> dict:
+    """The Cox model's switching-vs-cycling hazard ratio with its robust 95% CI, as `cox_table`
+    gives it (same rows, design, strata and patient-clustered errors) but fitted by
+    tasks/analysis/cox_efron.py and without the proportional-hazards test: for the many refits
+    of the sensitivity grid."""
+    compared = cox_rows(rows)
+    arms = {s: compared.filter(pl.col("strategy") == s) for s in COMPARED}
+    record: dict = {"term": TERM_LABELS["switching"], "status": NOT_ESTIMATED}
+    problem = _too_small(arms, protocol)
+    if problem:
+        return {**record, "note": problem}
+    design, _ = _design(compared, protocol)
+    names = design.columns.drop(
+        ["center_id", "patient_number", "retention_days", "retention_event"]
+    )
+    try:
+        fit = fit_cox(
+            design[names].to_numpy(dtype=float),
+            design["retention_days"].to_numpy(),
+            design["retention_event"].to_numpy(),
+            design["center_id"].to_numpy(),
+        )
+    except NotConverged as err:
+        return {**record, "note": f"the model did not converge ({err})"}
+    beta = pd.Series(fit.coef, index=names)
+    error = _robust_errors(design, beta, fit.covariance)[1]["switching"]
+    return {
+        **record,
+        "hazard_ratio": float(np.exp(beta["switching"])),
+        "ci95_low": float(np.exp(beta["switching"] - Z95 * error)),
+        "ci95_high": float(np.exp(beta["switching"] + Z95 * error)),
+        "status": ESTIMATED,
+        "note": "stratified by center; robust errors clustered by patient",
+    }
+
+
+def cox_rows(rows: pl.DataFrame) -> pl.DataFrame:
+    """The rows the Cox model is fitted on: cycling or switching, every covariate recorded."""
+    return rows.filter(pl.col("strategy").is_in(COMPARED)).drop_nulls(list(COVARIATES))
+
+
+def _robust_errors(design: pd.DataFrame, beta: pd.Series, model_variance: np.ndarray):
+    """The fitted model's rows (for the PH test) and the standard errors of its coefficients
+    clustered by patient (tasks/analysis/cox_inference.py)."""
+    data = CoxData.of(design, "retention_days", "retention_event", "center_id", beta)
+    variance = robust_variance(data, model_variance, design["patient_number"])
+    return data, pd.Series(np.sqrt(np.diag(variance)), index=beta.index)
 
 
 def _too_small(arms: dict[str, pl.DataFrame], protocol: Protocol) -> str:

@@ -60,33 +60,41 @@ class _EfronSteps:
     """One stratum's risk-set sums at its distinct times and one step per death (Efron)."""
 
     index: np.ndarray  # each row's distinct-time number
-    s2: np.ndarray  # Σ r x xᵀ over the rows at risk at each time
-    d2: np.ndarray  # Σ r x xᵀ over the rows dying at each time
+    s2: np.ndarray | None  # Σ r x xᵀ over the rows at risk at each time (if asked for)
+    d2: np.ndarray | None  # Σ r x xᵀ over the rows dying at each time (if asked for)
     step_time: np.ndarray  # each step's time number
     fraction: np.ndarray  # k / d at step k of the d deaths
     denominator: np.ndarray  # Σ r over the risk set at that step
     mean: np.ndarray  # weighted mean of x over the risk set at that step
 
 
-def _efron_steps(durations: np.ndarray, dead: np.ndarray, x: np.ndarray, risk: np.ndarray):
+def _efron_steps(
+    durations: np.ndarray,
+    dead: np.ndarray,
+    x: np.ndarray,
+    risk: np.ndarray,
+    second_moments: bool = True,
+):
+    """The steps of one stratum; `second_moments` (the n × p × p sums the PH test needs, most of
+    the cost) can be left out."""
     times, index = np.unique(durations, return_inverse=True)
+    # every distinct time has a row: sums per time are sums over runs of the rows sorted by time
+    order = np.argsort(index, kind="stable")
+    first_rows = np.searchsorted(index[order], np.arange(len(times)))
 
     def by_time(values: np.ndarray) -> np.ndarray:
-        out = np.zeros((len(times), *values.shape[1:]))
-        np.add.at(out, index, values)
-        return out
+        return np.add.reduceat(values[order], first_rows, axis=0)
 
     def from_here_on(values: np.ndarray) -> np.ndarray:
         return np.cumsum(values[::-1], axis=0)[::-1]
 
     rx = risk[:, None] * x
-    rxx = rx[:, :, None] * x[:, None, :]
-    s0, s1, s2 = (from_here_on(by_time(v)) for v in (risk, rx, rxx))
-    d0, d1, d2 = (
-        by_time(risk * dead),
-        by_time(rx * dead[:, None]),
-        by_time(rxx * dead[:, None, None]),
-    )
+    s0, s1 = (from_here_on(by_time(v)) for v in (risk, rx))
+    d0, d1 = by_time(risk * dead), by_time(rx * dead[:, None])
+    s2 = d2 = None
+    if second_moments:
+        rxx = rx[:, :, None] * x[:, None, :]
+        s2, d2 = from_here_on(by_time(rxx)), by_time(rxx * dead[:, None, None])
     deaths = by_time(dead).astype(int)
     step_time = np.repeat(np.arange(len(times)), deaths)
     fraction = (np.arange(len(step_time)) - np.repeat(np.cumsum(deaths) - deaths, deaths)) / deaths[
@@ -104,17 +112,16 @@ def robust_variance(data: CoxData, model_variance: np.ndarray, clusters: np.ndar
     risk_all = np.exp(data.x @ data.beta)
     for rows in data.stratum_rows():
         x, dead, risk = data.x[rows], data.events[rows], risk_all[rows]
-        steps = _efron_steps(data.durations[rows], dead, x, risk)
-        n_times = len(steps.s2)
+        steps = _efron_steps(data.durations[rows], dead, x, risk, second_moments=False)
+        n_times = int(steps.index.max()) + 1  # the stratum's distinct times
         hazard = 1 / steps.denominator
         staying = 1 - steps.fraction  # a death's weight in the risk set at each step
 
-        def per_time(weights: np.ndarray, steps=steps, n_times=n_times, p=x.shape[1]) -> np.ndarray:
-            out = np.zeros((n_times, p + 1))
-            np.add.at(
-                out, steps.step_time, weights[:, None] * np.c_[np.ones(len(weights)), steps.mean]
+        def per_time(weights: np.ndarray, steps=steps, n_times=n_times) -> np.ndarray:
+            columns = np.c_[np.ones(len(weights)), steps.mean] * weights[:, None]
+            return np.stack(
+                [np.bincount(steps.step_time, column, n_times) for column in columns.T], axis=1
             )
-            return out
 
         full, partial = per_time(hazard), per_time(hazard * staying)
         before = np.cumsum(full, axis=0) - full
@@ -127,8 +134,10 @@ def robust_variance(data: CoxData, model_variance: np.ndarray, clusters: np.ndar
         )
     influence = residuals @ model_variance
     _, cluster_index = np.unique(clusters, return_inverse=True)
-    per_cluster = np.zeros((cluster_index.max() + 1, influence.shape[1]))
-    np.add.at(per_cluster, cluster_index, influence)
+    clusters_n = cluster_index.max() + 1
+    per_cluster = np.stack(
+        [np.bincount(cluster_index, column, clusters_n) for column in influence.T], axis=1
+    )
     return per_cluster.T @ per_cluster
 
 

@@ -38,13 +38,17 @@ SCHEMA = {
 }
 
 
+def scope_filters(inputs: AnalysisInputs) -> list[tuple[str, pl.Expr]]:
+    """The pooled scope, then each center with a JAK-inhibitor course: a name and a filter."""
+    centers = sorted(inputs.jaki_courses["center_id"].unique().to_list())
+    return [(POOLED, pl.lit(True))] + [(c, pl.col("center_id") == c) for c in centers]
+
+
 def descriptive_table(inputs: AnalysisInputs, protocol: Protocol) -> pl.DataFrame:
     """Exact counts (internal; `tasks.analysis.tables` protects them for sharing). An age summary
     of fewer than `min_cell_count` courses is withheld."""
-    centers = sorted(inputs.jaki_courses["center_id"].unique().to_list())
-    scopes = [(POOLED, pl.lit(True))] + [(c, pl.col("center_id") == c) for c in centers]
     records = []
-    for scope, where in scopes:
+    for scope, where in scope_filters(inputs):
         courses = inputs.jaki_courses.filter(where)
         failures = inputs.failures.filter(where)
         records += [{"scope": scope, **row} for row in _scope_rows(courses, failures)]

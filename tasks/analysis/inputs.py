@@ -8,7 +8,7 @@ that exists only in memory for the Cox model's clustered errors; it is never wri
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -25,8 +25,11 @@ select
     failures.strategy,
     coalesce(failures.next_target_class, 'none') as next_target,
     failures.next_course_id is not null as has_next,
+    failures.days_to_next,
     failures.retention_days,
     failures.retention_event,
+    failures.censor_reason,
+    next_courses.stop_reason_class as next_stop_reason_class,
     courses.age_at_start,
     courses.sex,
     courses.indication,
@@ -34,6 +37,15 @@ select
 from marts.jaki_failures as failures
 inner join marts.jaki_courses as courses
     on failures.failure_course_id = courses.course_id
+left join marts.advanced_therapy_courses as next_courses
+    on failures.next_course_id = next_courses.course_id
+"""
+
+SEQUENCES_SQL = """
+select
+    center_id,
+    path,
+from marts.jaki_failure_sequences
 """
 
 JAKI_COURSES_SQL = """
@@ -62,6 +74,10 @@ order by center_id
 """
 
 
+# The marts FAILURES_SQL reads: what a sensitivity cell must rebuild.
+FAILURES_MARTS = {"marts.jaki_failures", "marts.jaki_courses", "marts.advanced_therapy_courses"}
+
+
 @dataclass(frozen=True)
 class AnalysisInputs:
     """One row per JAK-inhibitor failure, per JAK-inhibitor course, per center's extract."""
@@ -71,6 +87,12 @@ class AnalysisInputs:
     data_cuts: pl.DataFrame
     run_id: str
     built_at: str
+    # One row per patient's first JAK-inhibitor failure: the path of steps that followed it.
+    sequences: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(
+            schema={"center_id": pl.Utf8, "path": pl.List(pl.Utf8)}
+        )
+    )
 
     @property
     def next_treatments(self) -> pl.DataFrame:
@@ -82,10 +104,21 @@ def load_inputs(database: Path) -> AnalysisInputs:
     """Reads the analysis rows of the published registry (read-only)."""
     with duckdb.connect(str(database), read_only=True) as con:
         run_id, built_at = db.fetch_all(con, "select run_id, built_at::varchar from meta.run")[0]
-        return AnalysisInputs(
-            failures=con.sql(FAILURES_SQL).pl(),
-            jaki_courses=con.sql(JAKI_COURSES_SQL).pl(),
-            data_cuts=con.sql(DATA_CUTS_SQL).pl(),
-            run_id=str(run_id),
-            built_at=str(built_at),
-        )
+        return read_inputs(con, str(run_id), str(built_at))
+
+
+def read_inputs(con: duckdb.DuckDBPyConnection, run_id: str, built_at: str) -> AnalysisInputs:
+    """The analysis rows of the marts on `con` (the registry, or a sensitivity cell's rebuild)."""
+    return AnalysisInputs(
+        failures=read_failures(con),
+        jaki_courses=con.sql(JAKI_COURSES_SQL).pl(),
+        data_cuts=con.sql(DATA_CUTS_SQL).pl(),
+        run_id=run_id,
+        built_at=built_at,
+        sequences=con.sql(SEQUENCES_SQL).pl(),
+    )
+
+
+def read_failures(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """One row per JAK-inhibitor failure with its next treatment and the failed course's patient."""
+    return con.sql(FAILURES_SQL).pl()

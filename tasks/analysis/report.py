@@ -21,6 +21,7 @@ from tasks.analysis.charts import km_chart, next_steps_chart
 from tasks.analysis.descriptive import SECTIONS
 from tasks.analysis.inputs import AnalysisInputs
 from tasks.analysis.retention import POOLED
+from tasks.analysis.study_report import study_context
 from tasks.analysis.tables import SharedTables
 from tasks.federated.pooling import FederatedTables
 from tasks.registry.diff import RegistryDiff
@@ -68,7 +69,7 @@ def render_report(
     federated: FederatedTables | None = None,
 ) -> str:
     """The page as a string (see `write_report`); `changes`, when given, is shown in a section
-    of its own (templates/_changes.html.j2)."""
+    of its own (templates/_changes.html.j2), the study sections only when `tables` has them."""
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "j2"]),
@@ -113,6 +114,7 @@ def render_report(
         logrank=tables.logrank.to_dicts(),
         cox=tables.cox.to_dicts(),
         federated=federated,
+        study=study_context(tables.study, inputs, protocol) if tables.study else None,
     )
 
 

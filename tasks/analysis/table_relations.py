@@ -26,6 +26,7 @@ from tasks.analysis.disclosure_attack import (
 )
 from tasks.analysis.disclosure_control import TableCells, merge_published
 from tasks.analysis.retention import GROUPINGS, POOLED
+from tasks.analysis.study_relations import study_relations, study_table_cells, study_withheld
 
 RETENTION = "retention_summary"
 DESCRIPTIVE = "descriptive"
@@ -64,6 +65,7 @@ def table_cells(protocol: Protocol) -> dict[str, TableCells]:
         ),
         LOGRANK: TableCells(LOGRANK, ("scope", "test"), ARM_COUNTS, {}),
         COX: TableCells(COX, ("term",), ("n", "events"), {}),
+        **study_table_cells(protocol),
     }
 
 
@@ -78,6 +80,7 @@ def run_relations(frames: dict[str, pl.DataFrame], protocol: Protocol) -> list[R
         relations += _descriptive_relations(frames[DESCRIPTIVE], cells[DESCRIPTIVE])
     if {RETENTION, DESCRIPTIVE, LOGRANK, COX} <= frames.keys():
         relations += _comparison_relations(frames, cells)
+    relations += study_relations(frames, cells, protocol)
     return relations
 
 
@@ -101,7 +104,10 @@ def read_shared_tables(folder: Path, protocol: Protocol) -> dict[str, pl.DataFra
     for name, table in cells.items():
         frame = pl.read_csv(folder / f"{name}.csv", infer_schema_length=0)
         estimates = [c for columns in table.estimates.values() for c in columns]
-        frames[name] = frame.with_columns(pl.col(c).cast(pl.Float64) for c in estimates)
+        # a text estimate (baseline's "mean (SD)") reads as empty: the attacker uses numbers only
+        frames[name] = frame.with_columns(
+            pl.col(c).cast(pl.Float64, strict=not c.endswith("_summary")) for c in estimates
+        )
     return frames
 
 
@@ -115,16 +121,20 @@ def small_estimates(frames: dict[str, pl.DataFrame], protocol: Protocol) -> set:
 
     retention, descriptive = cells[RETENTION], cells[DESCRIPTIVE]
     # A bundle (docs/federated.md) shares some of the tables only.
-    return {
-        retention.cell(key, f"m{m}")
-        for key, row in retention.rows(frames.get(RETENTION, pl.DataFrame()))
-        for m in protocol.retention_months
-        if small(row[f"m{m}_at_risk"]) or small(row[f"m{m}_events"])
-    } | {
-        descriptive.cell(key, "percent")
-        for key, row in descriptive.rows(frames.get(DESCRIPTIVE, pl.DataFrame()))
-        if small(row["n"]) or small(row["of"])
-    }
+    return (
+        {
+            retention.cell(key, f"m{m}")
+            for key, row in retention.rows(frames.get(RETENTION, pl.DataFrame()))
+            for m in protocol.retention_months
+            if small(row[f"m{m}_at_risk"]) or small(row[f"m{m}_events"])
+        }
+        | {
+            descriptive.cell(key, "percent")
+            for key, row in descriptive.rows(frames.get(DESCRIPTIVE, pl.DataFrame()))
+            if small(row["n"]) or small(row["of"])
+        }
+        | study_withheld(frames, protocol)
+    )
 
 
 def _retention_relations(frame: pl.DataFrame, t: TableCells, protocol: Protocol) -> Iterator:

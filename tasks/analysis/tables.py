@@ -1,7 +1,9 @@
 """The run's shared tables: computed from the registry, small counts shown as `<min_cell_count`
 and the estimates of small counts withheld (see `tasks/analysis/disclosure_control.py`), written
 to the run folder as `retention_summary.csv` (+ `.parquet`), `descriptive.csv`, `logrank.csv`,
-`cox.csv`."""
+`cox.csv`, and when given the study tables of `tasks/analysis/study_tables.py`, protected together
+with them (`attrition.csv`, `sequences.csv`, `competing_risks.csv`, `baseline.csv`,
+`sensitivity.csv`)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from tasks.analysis.disclosure_attack import Cell
 from tasks.analysis.inputs import AnalysisInputs, load_inputs
 from tasks.analysis.retention import POOLED, retention_summary
 from tasks.analysis.secondary_suppression import protect_frames
+from tasks.analysis.study_tables import StudyTables
 from tasks.analysis.table_relations import (
     COX,
     DESCRIPTIVE,
@@ -41,6 +44,12 @@ class SharedTables:
     descriptive: pl.DataFrame
     logrank: pl.DataFrame
     cox: pl.DataFrame
+    study: StudyTables | None = None
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """Every table by its file name."""
+        own = {RETENTION: self.retention, DESCRIPTIVE: self.descriptive, LOGRANK: self.logrank}
+        return {**own, COX: self.cox, **(self.study.frames() if self.study else {})}
 
 
 @task(name="load-analysis-inputs")
@@ -49,7 +58,10 @@ def load_analysis_inputs(database: Path) -> AnalysisInputs:
     return load_inputs(database)
 
 
-def shared_tables(inputs: AnalysisInputs, protocol: Protocol) -> SharedTables:
+def shared_tables(
+    inputs: AnalysisInputs, protocol: Protocol, study: StudyTables | None = None
+) -> SharedTables:
+    """The run's tables and the exact `study` tables, protected together."""
     rows = inputs.next_treatments
     shared = protect_tables(
         {
@@ -57,6 +69,7 @@ def shared_tables(inputs: AnalysisInputs, protocol: Protocol) -> SharedTables:
             DESCRIPTIVE: descriptive_table(inputs, protocol),
             LOGRANK: logrank_table(rows, protocol),
             COX: cox_table(rows, protocol),
+            **(study.frames() if study else {}),
         },
         protocol,
     )
@@ -65,6 +78,7 @@ def shared_tables(inputs: AnalysisInputs, protocol: Protocol) -> SharedTables:
         descriptive=shared[DESCRIPTIVE],
         logrank=shared[LOGRANK],
         cox=shared[COX],
+        study=study.replaced(shared) if study else None,
     )
 
 
@@ -89,13 +103,12 @@ def _scope_weight(cell: Cell) -> float:
 
 @task(name="write-analysis-tables", cache_policy=NO_CACHE)
 def write_analysis_tables(
-    inputs: AnalysisInputs, run_folder: Path, protocol: Protocol
+    inputs: AnalysisInputs, run_folder: Path, protocol: Protocol, study: StudyTables | None = None
 ) -> SharedTables:
-    """Computes the shared tables and writes them into `run_folder`."""
-    tables = shared_tables(inputs, protocol)
-    write_shared_csv(tables.retention, run_folder / f"{RETENTION_SUMMARY}.csv")
+    """Computes the shared tables (with the exact `study` tables) and writes them into
+    `run_folder`."""
+    tables = shared_tables(inputs, protocol, study)
+    for name, frame in tables.frames().items():
+        write_shared_csv(frame, run_folder / f"{name}.csv")
     tables.retention.write_parquet(run_folder / f"{RETENTION_SUMMARY}.parquet")
-    write_shared_csv(tables.descriptive, run_folder / "descriptive.csv")
-    write_shared_csv(tables.logrank, run_folder / "logrank.csv")
-    write_shared_csv(tables.cox, run_folder / "cox.csv")
     return tables

@@ -17,20 +17,23 @@ def filled_counts(
     con: duckdb.DuckDBPyConnection, files: list[tuple[str, str, tuple[str, ...]]]
 ) -> dict[str, dict[str, int]]:
     """Per data file (name, raw table, date columns), the rows with a value in each column: not
-    empty or blank text, or (a FHIR element) present."""
+    empty or blank text, or (a FHIR element) present; a date inside a FHIR structure
+    (`effectivePeriod.end`) is counted on its own, as an export that stops sending end dates
+    still sends the period."""
     counts = {}
-    for name, table, _ in files:
+    for name, table, date_columns in files:
         columns = database.table_columns(con, table)
-        filled = database.fetch_all(
-            con,
-            "select "
-            + ", ".join(
+        nested = [c for c in date_columns if "." in c]
+        counted = [
+            *(
                 f"count(nullif(trim({_q(c)}), ''))" if data_type == "VARCHAR" else f"count({_q(c)})"
                 for c, data_type in columns
-            )
-            + f" from {table}",
-        )[0]
-        counts[name] = dict(zip((c for c, _ in columns), map(int, filled), strict=True))
+            ),
+            *(f"count(nullif(trim({'.'.join(map(_q, c.split('.')))}), ''))" for c in nested),
+        ]
+        filled = database.fetch_all(con, f"select {', '.join(counted)} from {table}")[0]
+        names = [*(c for c, _ in columns), *nested]
+        counts[name] = dict(zip(names, map(int, filled), strict=True))
     return counts
 
 

@@ -48,12 +48,14 @@ def source_files(center: Center) -> dict[str, str]:
 
 def raw_data_files(center: Center) -> list[tuple[str, str, tuple[str, ...]]]:
     """The files of the center's extract that hold rows of data (not the extract's metadata),
-    each as (file name, raw table, date columns read as text). A dialect that is not delimited
-    text parses its dates in its reader, so none are listed."""
+    each as (file name, raw table, date columns read as text). OMOP's reader parses its dates
+    itself, so none are listed; FHIR's date elements are text until staging (fhir_date)."""
     reader = _reader(center)
     layout = csv_layout(center)
     if layout is None:
-        return [(spec.name, spec.table, ()) for spec in reader.FILES]
+        return [
+            (spec.name, spec.table, getattr(spec, "date_elements", ())) for spec in reader.FILES
+        ]
     return [
         (spec.name, spec.table, spec.date_columns)
         for spec in layout.files

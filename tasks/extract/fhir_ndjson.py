@@ -6,8 +6,11 @@ resource keeps its line number as `source_row` (blank lines, which bulk exports 
 skipped and not counted). A file that does not fit is rejected naming the
 file, the line and the element, never quoting a value: a FHIR line holds identifiers.
 
-Dates and references are checked with the `fhir_date` and `fhir_patient_id` macros
-(`sql/macros/`), the same ones the staging models use.
+A line that is not a resource of the file's type, or a Patient without id, makes the file unusable
+(an extract rule). A date that is not a FHIR date or dateTime costs its line only: the row rule
+`date_not_parseable` sets it aside (tasks/extract/row_rejects.py, with the `fhir_date` macro the
+staging models use), as a subject that is not a Patient reference does in staging
+(`prescription_patient_id_missing`, `diagnosis_patient_id_missing`).
 """
 
 from __future__ import annotations
@@ -35,13 +38,13 @@ _LINE_NUMBER = re.compile(r"\bline (\d+)")
 
 @dataclass(frozen=True)
 class NdjsonFile:
-    """One resource type's file: the elements read (name -> DuckDB type) and which are dates."""
+    """One resource type's file: the elements read (name -> DuckDB type) and which are dates
+    (an element of a structure written `effectivePeriod.end`)."""
 
     resource_type: str
     table: str
     elements: dict[str, str]
     date_elements: tuple[str, ...] = ()
-    reference_elements: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -79,7 +82,6 @@ FILES = (
             "recordedDate": "varchar",
         },
         date_elements=("onsetDateTime", "recordedDate"),
-        reference_elements=("subject",),
     ),
     NdjsonFile(
         "MedicationStatement",
@@ -92,8 +94,7 @@ FILES = (
             "effectivePeriod": 'struct(start varchar, "end" varchar)',
             "statusReason": f"{CODEABLE_CONCEPT}[]",
         },
-        date_elements=("effectivePeriod.start", 'effectivePeriod."end"'),
-        reference_elements=("subject",),
+        date_elements=("effectivePeriod.start", "effectivePeriod.end"),
     ),
 )
 FILE_NAMES = (*(spec.name for spec in FILES), "manifest.json")
@@ -217,30 +218,12 @@ def _value_checks(spec: NdjsonFile) -> list[_ValueCheck]:
                 "every Patient needs an id",
             )
         )
-    checks.extend(
-        _ValueCheck(
-            f"{element}.reference",
-            f"fhir_patient_id({element}.reference) is null",
-            f"{element}.reference is not a reference to a Patient",
-            "write it as Patient/<id>, the id of a resource in Patient.ndjson",
-        )
-        for element in spec.reference_elements
-    )
-    checks.extend(
-        _ValueCheck(
-            element.replace('"', ""),
-            f"nullif(trim({element}), '') is not null and fhir_date({element}) is null",
-            "a value is not a FHIR date (YYYY-MM-DD) or dateTime",
-            "send full dates; a dateTime's local date (its first ten characters) is used",
-        )
-        for element in spec.date_elements
-    )
     return checks
 
 
 def _check_values(con: duckdb.DuckDBPyConnection, center: Center, spec: NdjsonFile) -> None:
-    """Every line is a resource of the file's type with readable dates and Patient references;
-    all checks run in one pass over the table."""
+    """Every line is a resource of the file's type, every Patient has an id; all checks run in
+    one pass over the table."""
     checks = _value_checks(spec)
     aggregates = ", ".join(
         f"count_if({c.failing}), min(source_row) filter (where {c.failing})" for c in checks

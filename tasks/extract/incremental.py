@@ -61,10 +61,14 @@ class CenterLoad:
 
 
 def reusable_staged(
-    staged_dir: Path, fingerprint: ExtractFingerprint, thresholds: QualityThresholds
+    staged_dir: Path,
+    fingerprint: ExtractFingerprint,
+    thresholds: QualityThresholds,
+    terms_digest: str = "",
 ) -> StagedExtract | None:
     """The staged extract of this date when it was staged from exactly these files, with the
-    pseudonymisation key, the code and the row rules' dates in use now."""
+    pseudonymisation key, the code, the row rules' dates and the center's term overrides in use
+    now."""
     staged = StagedExtract.read(staged_folder(staged_dir, fingerprint))
     if (
         staged is None
@@ -72,6 +76,7 @@ def reusable_staged(
         or staged.key_id != key_id(pseudonym_key())
         or staged.code_digest != code_digest()
         or staged.rules_digest != rules_digest(thresholds)
+        or staged.terms_digest != terms_digest
     ):
         return None
     return staged
@@ -99,7 +104,9 @@ def load_center(
         return CenterLoad(center.id, FAILED, None, center.config_error, 0.0, None)
     try:
         fingerprint = fingerprint_extract(center, newest_extract(center, logger.warning))
-        staged = reusable_staged(layout.staged_dir, fingerprint, thresholds)
+        staged = reusable_staged(
+            layout.staged_dir, fingerprint, thresholds, center.term_overrides_digest()
+        )
         status = UNCHANGED
         if staged is None:
             # A data error fails the stage task; its state raises it here.

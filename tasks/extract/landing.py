@@ -39,19 +39,7 @@ def newest_extract(center: Center, warn: Callable[[str], None] = logger.warning)
             file=str(center.landing),
             hint="create it, or correct 'landing' for this center in centers.yaml",
         )
-    latest = datetime.now(UTC).date() + FUTURE_TOLERANCE
-    extracts = []
-    for folder in sorted(center.landing.iterdir()):
-        if not EXTRACT_FOLDER.fullmatch(folder.name) or not folder.is_dir():
-            continue
-        problem = _date_problem(folder.name, latest)
-        if problem:
-            warn(
-                f"center {center.id}: folder {folder.name} {problem}; skipped — rename it to the "
-                "extract's date (YYYY-MM-DD)"
-            )
-            continue
-        extracts.append(folder)
+    extracts = dated_folders(center.id, center.landing, warn)
     if not extracts:
         raise CenterDataError(
             center.id,
@@ -59,8 +47,28 @@ def newest_extract(center: Center, warn: Callable[[str], None] = logger.warning)
             file=str(center.landing),
             hint="the center has not sent an extract yet",
         )
-    check_regular_files(center, extracts[-1])
+    check_regular_files(center.id, extracts[-1], dialects.file_names(center))
     return extracts[-1]
+
+
+def dated_folders(center_id: str, landing: Path, warn: Callable[[str], None]) -> list[Path]:
+    """The folders of `landing` named by a date not after today, oldest first; `warn` hears of
+    every folder named like a date that is skipped (a dump's extracts, a federated center's
+    bundles)."""
+    latest = datetime.now(UTC).date() + FUTURE_TOLERANCE
+    dated = []
+    for folder in sorted(landing.iterdir()) if landing.is_dir() else ():
+        if not EXTRACT_FOLDER.fullmatch(folder.name) or not folder.is_dir():
+            continue
+        problem = _date_problem(folder.name, latest)
+        if problem:
+            warn(
+                f"center {center_id}: folder {folder.name} {problem}; skipped — rename it to the "
+                "extract's date (YYYY-MM-DD)"
+            )
+            continue
+        dated.append(folder)
+    return dated
 
 
 def _date_problem(name: str, latest: date) -> str | None:
@@ -73,12 +81,12 @@ def _date_problem(name: str, latest: date) -> str | None:
     return None
 
 
-def check_regular_files(center: Center, extract: Path) -> None:
+def check_regular_files(center_id: str, extract: Path, known: set[str] | tuple[str, ...]) -> None:
     """The extract folder and everything in it, at any depth, must be a folder or a regular file,
     none a symbolic link: so every path read resolves inside the landing folder. A file is named
-    only when it is one of the dialect's: another name could be anything, a patient's number too.
+    only when it is one of the `known` names (the dialect's, a bundle's): another name could be
+    anything, a patient's number too.
     """
-    known = dialects.file_names(center)
     pending = [extract]
     while pending:
         path = pending.pop()
@@ -92,7 +100,7 @@ def check_regular_files(center: Center, extract: Path) -> None:
         name = path.name if path.name in known else "a file (name not shown)"
         where = f"extract folder {extract.name}"
         raise CenterDataError(
-            center.id,
+            center_id,
             f"{where} {kind}" if path == extract else f"{name} in {where} {kind}",
             hint="jakreg reads only regular files inside the landing folder: copy the file "
             "itself into the extract folder",

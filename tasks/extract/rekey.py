@@ -9,6 +9,7 @@ from __future__ import annotations
 from jakreg.config import Center
 from jakreg.errors import CenterDataError
 from jakreg.settings import DuckDBSettings
+from tasks.extract import dialects
 from tasks.extract.landing import check_regular_files
 from tasks.extract.manifest import fingerprint_extract
 from tasks.extract.stage_center import StagedExtract, stage_extract
@@ -24,7 +25,7 @@ def restage_with_current_key(
     if not folder.is_dir():
         return None
     try:
-        check_regular_files(center, folder)
+        check_regular_files(center.id, folder, dialects.file_names(center))
         fingerprint = fingerprint_extract(center, folder)
         if fingerprint.digest != kept.extract_digest:
             return None

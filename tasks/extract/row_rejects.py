@@ -86,8 +86,10 @@ def reject_raw_rows(
     date_format: str | None,
 ) -> None:
     """Sets aside the rows of each data file (name, raw table, date columns) with a control
-    character or an over-long text field, a date that does not parse in `date_format`, or that
-    repeat an earlier row of the file exactly; deletes them from their raw table."""
+    character or an over-long text field, a date that does not parse in `date_format` (None: a
+    FHIR date or dateTime, macro fhir_date), or that repeat an earlier row of the file exactly;
+    deletes them from their raw table. A date column may be an element of a structure
+    (`effectivePeriod.end`)."""
     for name, table, date_columns in files:
         columns = database.table_columns(con, table)
         text = [column for column, data_type in columns if data_type == "VARCHAR"]
@@ -109,7 +111,10 @@ def reject_raw_rows(
                 )
                 for c in text
             ),
-            *(("date_not_parseable", _unparseable(c), _date_detail(c)) for c in date_columns),
+            *(
+                ("date_not_parseable", _unparseable(c, date_format), _date_detail(c))
+                for c in date_columns
+            ),
             (
                 "duplicate_row",
                 f"row_number() over (partition by {every_column} order by source_row) > 1",
@@ -212,13 +217,14 @@ def _set_aside(
     database.run(con, sql, {**used, "file": file})
 
 
-def _unparseable(column: str) -> str:
-    value = f"nullif(trim({_q(column)}), '')"
-    return f"({value} is not null and try_strptime({value}, $format) is null)"
+def _unparseable(column: str, date_format: str | None) -> str:
+    value = f"nullif(trim({_element(column)}), '')"
+    parsed = f"fhir_date({value})" if date_format is None else f"try_strptime({value}, $format)"
+    return f"({value} is not null and {parsed} is null)"
 
 
 def _date_detail(column: str) -> str:
-    value = f"trim({_q(column)})"
+    value = f"trim({_element(column)})"
     return (
         f"{_literal(column + ' ')} || case when regexp_matches({value}, $date_like) then {value} "
         f"else '(not a date, ' || length({value}) || ' characters)' end"
@@ -227,6 +233,11 @@ def _date_detail(column: str) -> str:
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _element(path: str) -> str:
+    """A column, or an element of a structure column (`effectivePeriod.end`), in SQL."""
+    return ".".join(_q(part) for part in path.split("."))
 
 
 def _q(identifier: str) -> str:

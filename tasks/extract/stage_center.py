@@ -40,6 +40,7 @@ from tasks.extract.row_rejects import (
     rejected_counts,
     rules_digest,
 )
+from tasks.extract.term_overrides import read_term_overrides
 from tasks.extract.vocabulary import load_vocabulary
 from tasks.quality.raw_copy import write_raw_copies
 from tasks.registry import database
@@ -51,10 +52,14 @@ STAGED_TABLES = (
     "stg_diagnoses",
     "stg_prescriptions",
     "stg_extract",
-    "stg_unmapped_terms",
     "stg_drug_scope",
     "stg_rejected_rows",
 )
+# Free text never leaves staging as text: these columns stay in the in-memory database (only
+# their classes are staged), and the review list of unmapped terms, redacted, is staged beside
+# the tables but never enters the registry (docs/protocol.md#privacy).
+FREE_TEXT_COLUMNS = {"stg_prescriptions": ("stop_reason_source_value",)}
+REVIEW_TABLE = "stg_unmapped_terms"
 # The staging tables the row rules read and set rows aside from; the other staging models (such
 # as stg_unmapped_terms) run after them, on the rows kept.
 RULE_TABLES = {
@@ -114,6 +119,8 @@ class StagedExtract:
     code_digest: str = ""
     # When it was staged (UTC): orders a center's extracts of the same date.
     staged_at: str = ""
+    # The digest of the center's term overrides it was staged with (empty: none).
+    terms_digest: str = ""
 
     @property
     def order(self) -> tuple[str, str]:
@@ -224,7 +231,7 @@ def _stage_into(
     with settings.connect() as con:
         install_patient_key_macro(con, pseudonym_key())
         sql_models.create_macros(con)
-        load_vocabulary(con)
+        load_vocabulary(con, read_term_overrides(center))
         rows_read = dialects.load_raw(con, center, extract_dir)
         create_rejected_table(con, center.id)
         layout = dialects.csv_layout(center)
@@ -251,8 +258,14 @@ def _stage_into(
             for table in STAGED_TABLES
         }
         rejected = rejected_counts(con)
-        for table in STAGED_TABLES:
-            con.table(f"staging.{table}").write_parquet(str(partial / f"{table}.parquet"))
+        for table in (*STAGED_TABLES, REVIEW_TABLE):
+            private = ", ".join(FREE_TEXT_COLUMNS.get(table, ()))
+            columns = f"* exclude ({private})" if private else "*"
+            database.run(
+                con,
+                f"copy (select {columns} from staging.{table}) to $path (format parquet)",
+                {"path": str(partial / f"{table}.parquet")},
+            )
             fault_point("stage")
         write_raw_copies(con, center, partial)
         unmapped = database.fetch_value(
@@ -275,6 +288,7 @@ def _stage_into(
         code_digest=code_digest(),
         staged_at=datetime.now(UTC).isoformat(),
         mapping_routes=routes,
+        terms_digest=center.term_overrides_digest(),
     )
     staged.save(partial)
     return staged

@@ -1,7 +1,8 @@
 """Which bundle of each federated center a run pools.
 
 A federated center drops each bundle into its landing folder under the export date,
-`landing/<center>/<YYYY-MM-DD>/`, as dump centers drop extracts; the newest is checked
+`landing/<center>/<YYYY-MM-DD>/`, as dump centers drop extracts (a folder not named by a date up
+to today is skipped with a warning; files must be regular files); the newest is checked
 (tasks/federated/checks.py). An accepted bundle is copied into the registry's work folder
 (`<work>/bundles/<center>/<date>/`); a bundle that fails a check is quarantined like a bad dump:
 it is reported, the landing folder is left as it is, and the center's last accepted bundle is
@@ -11,6 +12,7 @@ none.
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 from dataclasses import dataclass
@@ -18,11 +20,18 @@ from pathlib import Path
 
 from jakreg.config import AggregatesCenter, Protocol
 from jakreg.errors import CenterDataError
-from tasks.federated.bundle import Bundle
+from tasks.extract.landing import check_regular_files, dated_folders
+from tasks.federated.bundle import FILES, MANIFEST, Bundle
 from tasks.federated.checks import read_bundle
 from tasks.registry.atomic_files import PARTIAL
 
+logger = logging.getLogger(__name__)
+
 DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+# What a run did with a federated center's newest bundle, as the run log and `status` say it.
+BUNDLE_ACCEPTED, BUNDLE_REFUSED = "bundle accepted", "bundle refused"
 
 
 @dataclass(frozen=True)
@@ -52,11 +61,13 @@ def decide_bundles(
 
 
 def _decide(center: AggregatesCenter, work_dir: Path, protocol: Protocol) -> BundleDecision:
-    newest = _dated(center.landing)
+    # Bundles land as dumps do (tasks/extract/landing.py): by date, regular files only.
+    newest = dated_folders(center.id, center.landing, logger.warning)
     store = accepted_dir(work_dir, center.id)
     if newest:
         date = newest[-1].name
         try:
+            check_regular_files(center.id, newest[-1], (*FILES, MANIFEST))
             bundle = read_bundle(newest[-1], center.id, protocol)
         except CenterDataError as err:
             problem = f"bundle {date} quarantined: {err}"
@@ -79,6 +90,7 @@ def _decide(center: AggregatesCenter, work_dir: Path, protocol: Protocol) -> Bun
 
 
 def _dated(folder: Path) -> list[Path]:
+    """The bundles kept in the work area, oldest first."""
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.is_dir() and DATE_FOLDER.match(p.name))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -12,8 +13,10 @@ from tasks.analysis.disclosure import write_shared_csv
 from tasks.analysis.inputs import AnalysisInputs
 from tasks.federated.bundle import MANIFEST, file_digest
 from tasks.federated.landing import BundleDecision, decide_bundles
-from tasks.federated.pooling import FederatedTables, federated_tables
 from tasks.registry.inputs import json_digest
+
+if TYPE_CHECKING:
+    from tasks.federated.pooling import FederatedTables
 
 FEDERATED_FILES = {
     "centers": "federated_centers.csv",
@@ -55,6 +58,10 @@ def write_federated_tables(
     """The pooled tables over every center, when some send aggregates; None when none does."""
     if not decisions:
         return None
+    # Imported here: pooling needs lifelines and statsmodels, which take seconds to import and
+    # which the night's other steps (checking bundles on a night with nothing new) do not need.
+    from tasks.federated.pooling import federated_tables
+
     tables = federated_tables(inputs, decisions, protocol)
     for name, file in FEDERATED_FILES.items():
         write_shared_csv(getattr(tables, name), run_folder / file)

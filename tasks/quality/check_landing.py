@@ -22,7 +22,6 @@ from jakreg.quality import QualityThresholds
 from jakreg.settings import DuckDBSettings
 from tasks.extract.pseudonym import KEY_VARIABLE
 from tasks.extract.stage_center import StagedExtract, stage_extract
-from tasks.quality.context import build_data_docs
 from tasks.quality.quarantine import QualityGate
 from tasks.quality.row_rule_outcomes import RejectedRow
 from tasks.quality.verdict import Verdict
@@ -74,7 +73,7 @@ def check_landing(
                 continue
             rejected[center.id] = rejected_rows(extract)
             gate.check_center(center, extract)
-        index = build_data_docs(gate.quality_dir, gate.docs_dir)
+        index = gate.build_data_docs()
     return LandingCheck(gate.verdicts, index, rejected)
 
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 import logging
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import great_expectations as gx
 import yaml
-from great_expectations.data_context import FileDataContext
 
-from tasks.quality import gx_duckdb  # noqa: F401  (registers the data source type "duckdb")
+from tasks.quality.offline_docs import make_offline
+from tasks.quality.verdict import Verdict
+
+if TYPE_CHECKING:
+    from great_expectations.data_context import FileDataContext
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
 DOCS_SITE = "jakreg"
@@ -24,6 +27,12 @@ DOCS_SITE = "jakreg"
 
 def open_context(root: Path, docs_dir: Path, *, fresh: bool = False) -> FileDataContext:
     """The file-backed context in `root/gx`; `fresh` drops the previous run's results first."""
+    # Imported here, not with the module: GX takes seconds to import, which a run that gates
+    # nothing (nothing new since the published run) must not pay.
+    import great_expectations as gx
+
+    from tasks.quality import gx_duckdb  # noqa: F401  (registers the data source type "duckdb")
+
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     config_file = root / "gx" / "great_expectations.yml"
     if fresh:
@@ -59,9 +68,14 @@ def open_context(root: Path, docs_dir: Path, *, fresh: bool = False) -> FileData
     return gx.get_context(mode="file", project_root_dir=str(root))
 
 
-def build_data_docs(root: Path, docs_dir: Path) -> Path:
-    """Renders every validation result of the run into `docs_dir`; returns its index page."""
+def build_data_docs(
+    root: Path, docs_dir: Path, verdicts: dict[str, Verdict | str], words: dict[str, str]
+) -> Path:
+    """Renders every validation result of the run into `docs_dir`, made to open offline, to
+    show each scope's `verdicts` and each threshold named in a description as its value (`words`,
+    tasks/quality/offline_docs.py); returns its index page."""
     context = open_context(root, docs_dir)
     shutil.rmtree(docs_dir, ignore_errors=True)
     context.build_data_docs(site_names=[DOCS_SITE])
+    make_offline(docs_dir, verdicts, words)
     return docs_dir / "index.html"

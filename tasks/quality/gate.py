@@ -12,12 +12,9 @@ import dataclasses
 import math
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import great_expectations as gx
-from great_expectations.core.run_identifier import RunIdentifier
-from great_expectations.data_context import FileDataContext
 from prefect import task
 
 from jakreg.quality import QualityThresholds
@@ -29,6 +26,9 @@ from tasks.quality.raw_copy import RAW_COPY_PREFIX
 from tasks.quality.row_rule_outcomes import percent, rule_outcomes, write_outcomes_table
 from tasks.quality.verdict import Finding, Verdict, findings_of
 from tasks.registry import database
+
+if TYPE_CHECKING:
+    from great_expectations.data_context import FileDataContext
 
 # Counts and a few example values; the validated tables hold no local identifiers (the raw
 # copies are pseudonymised), and suites never ask for values of key columns.
@@ -106,13 +106,15 @@ def validate_center(
         minimum = math.ceil(baseline * (1 - thresholds.max_row_drop_share))
         suites[suite] = {**parameters, "min_rows": minimum}
     context = open_context(quality_dir, docs_dir)
-    words = {
-        **{name: percent(value) for name, value in parameters.items()},
-        "max_row_drop_share": percent(thresholds.max_row_drop_share),
-        "max_filled_share_drop": percent(thresholds.max_filled_share_drop),
-    }
+    words = threshold_words(thresholds)
     findings = _validate(context, extract.center_id, gate_db, suites, run_name, words)
     return Verdict(extract.center_id, tuple(_named_for_files(findings, dialect)))
+
+
+def threshold_words(thresholds: QualityThresholds) -> dict[str, str]:
+    """Each threshold the suites' descriptions name, as its value reads: a message and a Data
+    Docs page say "more than 30%", never "more than max_row_drop_share"."""
+    return {name: percent(getattr(thresholds, name)) for name in DESCRIBED_THRESHOLDS}
 
 
 @task(name="validate-registry")
@@ -123,6 +125,14 @@ def validate_registry(building: Path, quality_dir: Path, docs_dir: Path, run_nam
     return Verdict("registry", tuple(_validate(context, "registry", building, suites, run_name)))
 
 
+# The thresholds the suites' descriptions (expectations/) name.
+DESCRIBED_THRESHOLDS = (
+    "drug_mapped_warning_share",
+    "drug_mapped_error_share",
+    "indication_known_share",
+    "max_row_drop_share",
+    "max_filled_share_drop",
+)
 # The center's file each staging suite's table comes from (by the dialect's SOURCE_FILES key).
 _STAGING_SOURCES = {
     "staging.stg_patients": "patients",
@@ -162,6 +172,10 @@ def _validate(
     """Each suite (with its parameters) on the table it is named for, in one DuckDB connection
     that is closed afterwards; results are stored for the run's Data Docs. A threshold's name in
     an expectation's description reads as its value in the findings (`words`)."""
+    # Imported here: GX is only imported once a gate runs (tasks/quality/context.py).
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+
     source = context.data_sources.add_or_update_duckdb(
         name=scope,
         connection_string=f"duckdb:///{database_file}",

@@ -38,7 +38,12 @@ def validation_digest(
 ) -> str:
     """The digest of everything a center's verdict depends on (see the module docstring)."""
     document = {
-        "extract": [extract.extract_digest, extract.key_id, extract.code_digest],
+        "extract": [
+            extract.extract_digest,
+            extract.key_id,
+            extract.code_digest,
+            extract.terms_digest,
+        ],
         "suites": {
             suite: [_file_digest(path) for path in suite_files(suite)]
             for suite in center_suites(extract, dialect)

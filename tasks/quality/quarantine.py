@@ -15,6 +15,7 @@ validation is not validated again: the recorded verdict is reused, and reported 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import threading
@@ -32,7 +33,7 @@ from tasks.extract.pseudonym import pseudonym_key
 from tasks.extract.rekey import restage_with_current_key
 from tasks.extract.stage_center import StagedExtract, backfill_added_tables
 from tasks.quality.context import build_data_docs, open_context
-from tasks.quality.gate import validate_center, validate_registry
+from tasks.quality.gate import threshold_words, validate_center, validate_registry
 from tasks.quality.gate_record import (
     GATE_FILE,
     record_verdict,
@@ -40,6 +41,7 @@ from tasks.quality.gate_record import (
     validation_digest,
 )
 from tasks.quality.report import markdown_report
+from tasks.quality.stop_reasons import unknown_stop_reason_findings
 from tasks.quality.verdict import ERROR, FAILED, PASSED, WARNED, WARNING, Finding, Verdict
 from tasks.registry.atomic_files import PARTIAL
 from tasks.registry.inputs import key_id
@@ -175,17 +177,27 @@ class QualityGate:
             backfill_added_tables(kept)
         return kept
 
-    def check_registry(self, building: Path) -> Verdict:
+    def check_registry(self, building: Path, extracts: list[StagedExtract]) -> Verdict:
+        """The marts suites on the built registry, and the warning on unknown stop reasons of
+        the centers whose `extracts` it holds."""
         fault_point("validate")
         verdict = validate_registry(building, self.quality_dir, self.docs_dir, self.run_name)
+        threshold = self.thresholds.unknown_stop_reason_warning_share
+        stop_reasons = unknown_stop_reason_findings(building, extracts, threshold)
+        verdict = dataclasses.replace(verdict, findings=(*verdict.findings, *stop_reasons))
         self.verdicts[REGISTRY] = verdict
         return verdict
+
+    def build_data_docs(self) -> Path:
+        """The Data Docs of every validation so far (tasks/quality/context.py); their index."""
+        words = threshold_words(self.thresholds)
+        return build_data_docs(self.quality_dir, self.docs_dir, self.verdicts, words)
 
     def publish_report(self, run_folder: Path, published_folder: Path) -> Path:
         """Builds the run's Data Docs, `quality_gate.md` in the run folder (linking them relative
         to it, so the link holds once the folder moves to `published_folder`) and the
         `quality-gate` artifact (linking them where they will be published)."""
-        index = build_data_docs(self.quality_dir, self.docs_dir)
+        index = self.build_data_docs()
         relative = index.relative_to(run_folder)
         report = markdown_report(self.verdicts, relative.as_posix())
         (run_folder / "quality_gate.md").write_text(report, encoding="utf-8")

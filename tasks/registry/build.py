@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 from prefect import task
 
+from jakreg import vocabulary
 from jakreg.config import Protocol
 from jakreg.faults import fault_point
 from jakreg.layout import RegistryLayout
@@ -64,9 +65,11 @@ def build_registry(
 
     `meta.run` records the run, the protocol, the extracts, the digest of the build's inputs, the
     gate's decision per center (`decisions`), each center's build digest, the rows its extract
-    had set aside per file and row rule (`rejected_rows`) and how many rows of each center each
-    route mapped (concept or source value, `mapping_routes`), so a later run with the same inputs
-    can stand on this one (tasks/registry/inputs.py)."""
+    had set aside per file and row rule (`rejected_rows`), how many rows of each center each
+    route mapped (concept, term override or source value, `mapping_routes`), the vocabulary
+    version and the digest of each center's term overrides, so a later run with the same inputs
+    can stand on this one (tasks/registry/inputs.py) and a reader knows how free text was
+    classified."""
     building = database.with_name(database.name + ".building")
     building.unlink(missing_ok=True)
     database.parent.mkdir(parents=True, exist_ok=True)
@@ -106,7 +109,8 @@ def build_registry(
             "$mart_rows::json as mart_rows, $builds::json as builds, "
             "$rejected_rows::json as rejected_rows, "
             "$mapping_routes::json as mapping_routes, "
-            "$key_fingerprint as key_fingerprint",
+            "$key_fingerprint as key_fingerprint, "
+            "$vocabulary_version as vocabulary_version, $term_overrides::json as term_overrides",
             {
                 "run_id": run_id,
                 "protocol": json.dumps(protocol.as_dict()),
@@ -118,6 +122,10 @@ def build_registry(
                 "rejected_rows": json.dumps({e.center_id: e.rejected for e in staged}),
                 "mapping_routes": json.dumps({e.center_id: e.mapping_routes for e in staged}),
                 "key_fingerprint": _key_fingerprint(staged),
+                "vocabulary_version": vocabulary.version(),
+                "term_overrides": json.dumps(
+                    {e.center_id: e.terms_digest for e in staged if e.terms_digest}
+                ),
             },
         )
         db.run(con, "checkpoint")

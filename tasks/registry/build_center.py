@@ -66,6 +66,7 @@ def build_digest(staged: StagedExtract, protocol: Protocol) -> str:
         "extract": staged.extract_digest,
         "key": staged.key_id,
         "staged_by": staged.code_digest,
+        "terms": staged.terms_digest,
         "code": code_digest(),
         "protocol": protocol.as_dict(),
     }

@@ -1,9 +1,10 @@
 """What a registry is built from, as one digest, so that a run with nothing new does nothing.
 
-A build is a function of: every center's configuration and newest extract (the hash of its
-files), the protocol, the quality thresholds, the pseudonymisation key and jakreg's own code (SQL
-models, expectation suites, vocabulary, Python sources). The published registry records the digest
-of these in `meta.run`, with the gate's decision per center and its mart row counts. A run whose
+A build is a function of: every center's configuration, term overrides and newest extract (the
+hash of its files), the protocol, the quality thresholds, the pseudonymisation key and jakreg's
+own code (SQL models, expectation suites, vocabulary, Python sources). The published registry
+records the digest of these in `meta.run`, with the gate's decision per center and its mart row
+counts. A run whose
 digest equals the published one's, and whose `out/latest` shows that registry's run, would
 rebuild the same bytes: it publishes nothing and reports what the published run decided
 (docs/operations.md, "Runs with nothing new").
@@ -64,7 +65,13 @@ def inputs_digest(
     the same files read from elsewhere build the same registry."""
     document = {
         "centers": [
-            {"id": center.id, "dialect": center.dialect, "options": center.options, "extract": e}
+            {
+                "id": center.id,
+                "dialect": center.dialect,
+                "options": center.options,
+                "extract": e,
+                "term_overrides": center.term_overrides_digest(),
+            }
             for center, e in sorted(centers, key=lambda pair: pair[0].id)
         ],
         "protocol": protocol.as_dict(),

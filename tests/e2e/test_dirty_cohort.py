@@ -8,6 +8,9 @@ study and classifies the phrasings; then nothing of the dirt shows in a mart.
 
 from __future__ import annotations
 
+import csv
+from collections import Counter
+
 import pytest
 
 from flows.registry_refresh import registry_refresh
@@ -38,25 +41,28 @@ def test_every_dirty_center_publishes(dirty_refresh: dict) -> None:
     assert sorted(result.staged_centers) == ["barcelona", "madrid", "sagunto", "valencia"]
 
 
-# Until the stop-reason classifier (issue 12 point 4) reads the phrased reasons, they stay
-# `unknown` and count as failures: only stop_reason_class and failure differ from the truth.
-PENDING_STOP_REASONS = pytest.mark.xfail(
-    strict=True, reason="phrased stop reasons need the classifier of issue 12 point 4"
-)
-
-
-@pytest.mark.parametrize(
-    ("mart", "truth_file", "truth_columns"),
-    [
-        pytest.param(*mart, marks=PENDING_STOP_REASONS)
-        if mart[0] != "advanced_therapy_courses"
-        else mart
-        for mart in MARTS
-    ],
-)
+@pytest.mark.parametrize(("mart", "truth_file", "truth_columns"), MARTS)
 def test_dirty_cohort_marts_equal_the_truth_row_by_row(
     dirty_refresh: dict, mart: str, truth_file: str, truth_columns: tuple[str, ...]
 ) -> None:
     expected = truth_rows(dirty_refresh["truth"] / truth_file, truth_columns)
     assert len(expected) > 300
     assert mart_rows(dirty_refresh["result"].database, mart, truth_columns) == expected
+
+
+def test_the_rows_set_aside_are_the_rows_of_dirt_planted(dirty_refresh: dict) -> None:
+    rules = {"end_before_start": "end_before_start", "exact_duplicate": "duplicate_row"}
+    rules["after_data_cut"] = "after_data_cut"
+    with (dirty_refresh["truth"] / "dirt.csv").open(encoding="utf-8") as handle:
+        planted = {
+            (row["center_id"], rules[row["kind"]]): int(row["rows"])
+            for row in csv.DictReader(handle)
+            if row["kind"] in rules and int(row["rows"])
+        }
+    set_aside: Counter[tuple[str, str]] = Counter()
+    for load in dirty_refresh["result"].loads:
+        for per_rule in load.staged.rejected.values():
+            for rule, rows in per_rule.items():
+                set_aside[load.center_id, rule] += rows
+    assert {rule for _, rule in planted} == set(rules.values())
+    assert dict(set_aside) == planted

@@ -102,7 +102,7 @@ def test_the_report_says_which_centers_sent_aggregates_and_which_method_pooled(
 
 
 def test_a_damaged_bundle_is_quarantined_and_the_center_keeps_its_last_one(
-    network: dict, monkeypatch: pytest.MonkeyPatch
+    network: dict, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     root = network["root"]
     accepted = root / "bundles" / "madrid" / BUNDLE_DATE
@@ -121,6 +121,11 @@ def test_a_damaged_bundle_is_quarantined_and_the_center_keeps_its_last_one(
     assert result.in_registry["madrid"] == BUNDLE_DATE
     contributions = dict(pl.read_csv(result.run_folder / "federated_centers.csv").iter_rows())
     assert contributions["madrid"] == f"aggregate bundle of {BUNDLE_DATE}"
+    capsys.readouterr()
+    assert main(["status", "--db", str(root / "network.duckdb")]) == 0
+    status = capsys.readouterr().out
+    assert f"madrid: bundle {BUNDLE_DATE} in the registry" in status
+    assert "newest bundle 2026-12-01: bundle refused, quality failed" in status
 
 
 def test_exporting_a_registry_of_several_centers_asks_which_one(

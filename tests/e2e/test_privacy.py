@@ -2,12 +2,14 @@
 no trace in anything jakreg writes, prints, logs or reports.
 
 A cohort in every dialect whose local identifiers carry the prefix `PIDQX`, and whose free-text
-stop reasons carry `FTXQZ` with a name ("traslado - ver NHC FTXQZ7777 Juan Perez"), plus centers
+stop reasons carry `FTXQZ` with a name ("traslado - ver NHC FTXQZ7777 Juan Zebulonovich", and a
+note nothing classifies, so it reaches the review list of unmapped texts), plus centers
 that break the readers where a naive message would quote a row: a FHIR subject written as a
 string, a CSV row with one field too many, files without their header line (every delimited
 dialect), an identifier in the sex, ICD-10 and date columns, a file symlinked out of the landing
 folder, a stray file named by a patient number. Every command runs on it: `run` (twice, so there
-are two versions), `validate`, `status` and `rollback`. Neither prefix may appear in their output,
+are two versions), `validate`, `status`, `diff`, `terms export` and `rollback`. Neither prefix
+nor the name may appear in their output,
 the log records, the registry, the kept versions, the work folder, the outputs and Data Docs, the
 Prefect API's logs, artifacts and runs, or the Prefect database itself.
 """
@@ -39,7 +41,12 @@ from tests.conftest import TEST_KEY
 pytestmark = pytest.mark.e2e
 PREFIX = "PIDQX"
 FREE_TEXT = "FTXQZ"
-STOP_REASON = f"traslado - ver NHC {FREE_TEXT}7777 Juan Perez"
+NAME = "Zebulonovich"
+# One note a rule classifies (relocation), one nothing does (so it reaches the review list).
+STOP_REASONS = (
+    f"traslado - ver NHC {FREE_TEXT}7777 Juan {NAME}",
+    f"ver NHC {FREE_TEXT}7778, avisar a Dra. {NAME}",
+)
 DIALECTS = ("registry_csv", "es_his_csv", "omop_csv", "fhir_ndjson")
 
 
@@ -59,7 +66,8 @@ def _planting_stop_reasons(original):
 
     def stop_reason_text(rng, prescription, texts=None):
         text = original(rng, prescription, texts)
-        return STOP_REASON if text and next(counter) % 5 == 0 else text
+        index = next(counter)
+        return STOP_REASONS[index // 5 % 2] if text and index % 5 == 0 else text
 
     return stop_reason_text
 
@@ -183,6 +191,9 @@ def leak(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> dict:
             validate = ["validate", "--centers", str(cohort / "centers.yaml")]
             outputs["validate"] = _command([*validate, "--out", str(root / "validation")])
             outputs["status"] = _command(["status", *db])
+            outputs["diff"] = _command(["diff", *db])
+            terms = ["terms", "export", *db, "--center", "valencia"]
+            outputs["terms export"] = _command([*terms, "--out", str(root / "terms.csv")])
             outputs["rollback"] = _command(["rollback", *db, "--out", str(root / "out")])
             outputs["status after rollback"] = _command(["status", *db])
         finally:
@@ -280,6 +291,8 @@ def test_the_hostile_cohort_plants_both_markers_and_breaks_the_centers_it_should
         "run --rebuild": 4,
         "validate": 3,
         "status": 0,
+        "diff": 0,
+        "terms export": 0,
         "rollback": 0,
         "status after rollback": 0,
     }
@@ -316,10 +329,11 @@ def test_no_planted_identifier_anywhere(leak: dict) -> None:
     assert _traces(leak, PREFIX) == []
 
 
-@pytest.mark.xfail(
-    reason="free text is published verbatim (stg_prescriptions.stop_reason_source_value, "
-    "stg_unmapped_terms) until the redaction of free text (issue 18, its own part) lands",
-    strict=True,
-)
 def test_no_planted_free_text_anywhere(leak: dict) -> None:
     assert _traces(leak, FREE_TEXT) == []
+    assert _traces(leak, NAME) == []
+
+
+def test_the_review_list_holds_the_unclassified_note_redacted(leak: dict) -> None:
+    exported = (leak["root"] / "terms.csv").read_text(encoding="utf-8")
+    assert "ver avisar a" in exported

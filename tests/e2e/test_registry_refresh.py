@@ -47,6 +47,7 @@ def test_the_run_records_each_stage_with_its_rows(refreshed: dict) -> None:
         "stage-centers",
         "quality-gate",
         "build-registry",
+        "sensitivity-grid",
         "analysis",
         "publish",
     ]

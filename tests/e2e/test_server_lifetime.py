@@ -83,3 +83,24 @@ def test_a_sigkilled_run_takes_its_prefect_server_along(tmp_path: Path) -> None:
 
     assert _wait_for(lambda: not _alive(server), 15), "the server outlived the killed run"
     assert not (tmp_path / ".prefect" / "prefect.db").exists()
+
+
+def test_a_run_on_its_own_server_exits_with_nothing_left_to_send(tmp_path: Path) -> None:
+    """The run's last logs reach its server before the server stops: none are left to be sent,
+    at exit, to a server that is gone (76 s of retries, then "Error logging to API")."""
+    summary = simulate(tmp_path / "cohort", patients=20, centers=1, seed=3)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    environment |= {"JAKREG_PSEUDONYM_KEY": TEST_KEY, "HOME": str(tmp_path)}
+    jakreg = Path(sys.executable).with_name("jakreg")
+    arguments = ["--db", str(tmp_path / "r.duckdb"), "--out", str(tmp_path / "out")]
+    run = subprocess.run(
+        [jakreg, "run", "--centers", str(summary.centers_file), *arguments],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=STARTUP_SECONDS + 600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "registry version" in run.stderr
+    assert "Error logging to API" not in run.stderr
+    assert "All connection attempts failed" not in run.stderr

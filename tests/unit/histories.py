@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -71,7 +72,7 @@ def build(
         "create table staging.stg_prescriptions (center_id varchar, patient_key varchar, "
         "drug_source_value varchar, ingredient varchar, drug_mapping_route varchar, "
         "target_class varchar, start_date date, "
-        "end_date date, stop_reason_source_value varchar, stop_reason_class varchar, "
+        "end_date date, stop_reason_class varchar, stop_reason_classified_by varchar, "
         "stop_reason_unmapped boolean, source_row integer)",
     )
     classes = {name: ing.target_class for name, ing in vocabulary.ingredients().items()}
@@ -104,8 +105,8 @@ def build(
                     classes[ingredient],
                     day(start),
                     day(end),
-                    None if stop == "unknown" else stop,
                     stop,
+                    "blank" if stop == "unknown" else "vocabulary",
                     False,
                     rx_row,
                 ],
@@ -115,6 +116,16 @@ def build(
     )
     sql_models.run_models(con, models, (protocol or Protocol()).sql_parameters())
     return con
+
+
+def registry_file(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
+    """The staging tables of a `build` written to a database file, as the registry holds them."""
+    database.run(con, f"attach '{path}' as registry")
+    database.run(con, "create schema registry.staging")
+    for table in ("stg_extract", "stg_patients", "stg_diagnoses", "stg_prescriptions"):
+        database.run(con, f"create table registry.staging.{table} as from staging.{table}")
+    database.run(con, "detach registry")
+    return path
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:

@@ -58,6 +58,7 @@ def test_a_center_is_built_into_its_marts_as_parquet(staged) -> None:
     assert build.row_counts == {
         "marts.advanced_therapy_courses": 2,
         "marts.jaki_courses": 1,
+        "marts.jaki_failure_sequences": 0,
         "marts.jaki_failures": 0,
     }
     with duckdb.connect() as con:

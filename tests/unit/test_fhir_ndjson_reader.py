@@ -17,6 +17,7 @@ from tasks import sql_models
 from tasks.extract import fhir_ndjson
 from tasks.extract.stage_center import stage_center
 from tasks.registry import database
+from tests.unit.extracts import staged_rows
 
 ATC = "http://www.whocc.no/atc"
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
@@ -239,32 +240,58 @@ def test_a_line_that_is_not_a_json_object_is_reported_with_its_line(tmp_path: Pa
     assert "LOCAL" not in str(caught.value)
 
 
-def test_a_reference_to_something_else_than_a_patient_names_the_element(tmp_path: Path) -> None:
+def test_a_reference_to_something_else_than_a_patient_costs_its_line_only(
+    tmp_path: Path,
+) -> None:
     statement = _statement("1", {"text": "Olumiant"}, {"start": "2020-01-01"})
-    center, folder = _extract(
+    center, _ = _extract(
         tmp_path,
         patients=[_patient("1")],
         statements=[statement, {**statement, "subject": {"reference": "Group/LOCAL7"}}],
     )
-    with pytest.raises(CenterDataError) as caught:
-        _load(center, folder)
-    assert (
-        "row 2, column subject.reference: subject.reference is not a reference to a Patient"
-        in str(caught.value)
+    rejected = staged_rows(
+        tmp_path, center, "select file, source_row, rule, detail from 'stg_rejected_rows.parquet'"
     )
-    assert "LOCAL" not in str(caught.value)
+    assert rejected == [
+        (
+            "MedicationStatement.ndjson",
+            2,
+            "prescription_patient_id_missing",
+            "patient identifier empty",
+        )
+    ]
+    assert "LOCAL" not in str(rejected)
+    assert [row[-1] for row in _staged_prescriptions(tmp_path / "again", center)] == ["unknown"]
 
 
-@pytest.mark.parametrize("bad_date", ["2020-13-01", "2020-05", "01/02/2020", "2020-01-01T10:00"])
-def test_a_date_that_is_not_a_full_fhir_date_names_the_element(
-    tmp_path: Path, bad_date: str
+@pytest.mark.parametrize(
+    ("bad_date", "shown"),
+    [
+        ("2020-13-01", "2020-13-01"),
+        ("2020-05", "(not a date, 7 characters)"),
+        ("01/02/2020", "01/02/2020"),
+        ("2020-01-01T10:00", "(not a date, 16 characters)"),
+    ],
+)
+def test_a_date_that_is_not_a_full_fhir_date_costs_its_line_only(
+    tmp_path: Path, bad_date: str, shown: str
 ) -> None:
-    statement = _statement("1", {"text": "Olumiant"}, {"start": "2020-01-01", "end": bad_date})
-    center, folder = _extract(tmp_path, patients=[_patient("1")], statements=[statement])
-    with pytest.raises(
-        CenterDataError, match=r"row 1, column effectivePeriod\.end: a value is not"
-    ):
-        _load(center, folder)
+    good = _statement("1", {"text": "Olumiant"}, {"start": "2020-01-01", "end": "2020-06-01"})
+    bad = _statement("1", {"text": "Olumiant"}, {"start": "2021-01-01", "end": bad_date})
+    center, _ = _extract(tmp_path, patients=[_patient("1")], statements=[good, bad])
+    rejected = staged_rows(
+        tmp_path, center, "select file, source_row, rule, detail from 'stg_rejected_rows.parquet'"
+    )
+    assert rejected == [
+        (
+            "MedicationStatement.ndjson",
+            2,
+            "date_not_parseable",
+            f"effectivePeriod.end {shown}",
+        )
+    ]
+    staged = _staged_prescriptions(tmp_path / "again", center)
+    assert [(start, end) for _, _, start, end, _ in staged] == [("2020-01-01", "2020-06-01")]
 
 
 def test_a_line_of_another_resource_type_is_refused(tmp_path: Path) -> None:
@@ -313,3 +340,21 @@ def test_a_file_shorter_than_the_manifest_says_is_reported_as_truncated(tmp_path
     center, folder = _extract(tmp_path, patients=[_patient("1"), _patient("2")], manifest=manifest)
     with pytest.raises(CenterDataError, match=r"2 resources read but manifest\.json lists 3"):
         _load(center, folder)
+
+
+def test_staging_counts_the_filled_elements_a_completeness_drop_compares(tmp_path: Path) -> None:
+    olumiant = {"text": "Olumiant"}
+    center, _ = _extract(
+        tmp_path,
+        patients=[_patient("1", deceasedDateTime="2024-01-01"), _patient("2")],
+        statements=[
+            _statement("1", olumiant, {"start": "2020-01-01", "end": "2020-06-01"}),
+            _statement("2", olumiant, {"start": "2021-01-01"}, statusReason=[{"text": "x"}]),
+            _statement("2", olumiant, {"start": "2022-01-01", "end": " "}),
+        ],
+    )
+    staged = stage_center.fn(center, tmp_path / "work", DuckDBSettings())
+    assert staged.filled["Patient.ndjson"]["deceasedDateTime"] == 1
+    statements = staged.filled["MedicationStatement.ndjson"]
+    assert (statements["effectivePeriod.start"], statements["effectivePeriod.end"]) == (3, 1)
+    assert statements["statusReason"] == 1

@@ -160,7 +160,7 @@ def test_diagnoses_map_by_snomed_concept_then_icd10_source_concept_then_source_v
     unmapped = staged_rows(
         tmp_path,
         center,
-        "select term_kind, source_value, n_rows from 'stg_unmapped_terms.parquet' "
+        "select term_kind, text, n_rows from 'stg_unmapped_terms.parquet' "
         "where term_kind = 'diagnosis'",
     )
     # Text that is not shaped like a code is never kept: it may be a patient number.

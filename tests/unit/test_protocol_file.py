@@ -49,6 +49,13 @@ def test_run_with_a_protocol_value_of_the_wrong_type_exits_2_naming_the_key(
         ("retention_months: [3, 6.5]\n", "retention_months must be a list of whole numbers"),
         ("permissible_gap_days: true\n", "permissible_gap_days must be a whole number"),
         ("min_cell_count: 0\n", "min_cell_count must be 1 or more"),
+        ("sensitivity_gap_days: 30\n", "sensitivity_gap_days must be a list of whole numbers"),
+        ("sensitivity_window_days: [90, -1]\n", "_window_days must be 0 or more"),
+        (
+            "sensitivity_failure_reasons: [with]\n",
+            "has .'with'.; known: with_unknown",
+        ),
+        ("combination_overlap_days: 0\n", "combination_overlap_days and protocol.sequence_depth"),
     ],
 )
 def test_invalid_protocol_values_are_config_errors_naming_file_and_key(
@@ -65,3 +72,14 @@ def test_a_whole_number_of_days_per_month_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "protocol.yaml"
     path.write_text("month_days: 30\n", encoding="utf-8")
     assert Protocol.load(path).month_days == 30
+
+
+def test_the_grids_lists_are_read_from_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "protocol.yaml"
+    path.write_text(
+        "sensitivity_gap_days: [30, 90]\nsensitivity_failure_reasons: [without_unknown]\n",
+        encoding="utf-8",
+    )
+    protocol = Protocol.load(path)
+    assert protocol.sensitivity_gap_days == (30, 90)
+    assert protocol.sensitivity_failure_reasons == ("without_unknown",)

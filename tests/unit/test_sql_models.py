@@ -64,3 +64,46 @@ def test_every_shipped_model_uses_only_known_parameters_and_layers() -> None:
     for model in models:
         assert model.parameters <= known, model.path
         assert model.layer in sql_models.LAYERS
+
+
+def _chain() -> list[sql_models.Model]:
+    return [
+        _model("intermediate", "courses", "select $gap as gap"),
+        _model("intermediate", "links", "select gap, $window as days from intermediate.courses"),
+        _model("marts", "failures", "select gap, days from intermediate.links"),
+        _model("marts", "paths", "select $depth as depth from intermediate.courses"),
+    ]
+
+
+def test_only_models_depending_on_a_changed_parameter_are_rebuilt() -> None:
+    con = duckdb.connect()
+    models = _chain()
+    built_with: dict = {}
+    first = sql_models.rerun_changed_models(
+        con, models, {"gap": 1, "window": 5, "depth": 3}, built_with
+    )
+    new_window = sql_models.rerun_changed_models(
+        con, models, {"gap": 1, "window": 6, "depth": 3}, built_with
+    )
+    new_gap = sql_models.rerun_changed_models(
+        con, models, {"gap": 2, "window": 6, "depth": 3}, built_with
+    )
+
+    assert sorted(first) == [
+        "intermediate.courses",
+        "intermediate.links",
+        "marts.failures",
+        "marts.paths",
+    ]
+    assert new_window == ["intermediate.links", "marts.failures"]
+    assert sorted(new_gap) == sorted(first)
+    assert database.fetch_all(con, "select gap, days from marts.failures") == [(2, 6)]
+
+
+def test_the_models_upstream_of_a_table_are_it_and_what_it_reads() -> None:
+    needed = sql_models.upstream_of(_chain(), {"marts.failures"})
+    assert [m.table for m in needed] == [
+        "intermediate.courses",
+        "intermediate.links",
+        "marts.failures",
+    ]

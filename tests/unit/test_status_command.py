@@ -44,6 +44,14 @@ def test_status_shows_runs_versions_and_days_since_each_centers_extract(
                 "quality": "not validated",
                 "seconds": 0.5,
             },
+            "leiden": {
+                "kind": "aggregates",
+                "load": "bundle refused",
+                "extract_date": "2026-11-20",
+                "in_registry": ten_days_ago,
+                "quality": "failed",
+                "seconds": None,
+            },
         },
         {"stage-centers": 2.5, "quality-gate": 4.0},
     )
@@ -64,6 +72,10 @@ def test_status_shows_runs_versions_and_days_since_each_centers_extract(
         "not validated" in out
     )
     assert "quality" not in out.split("sagunto:")[1].splitlines()[0]
+    assert (
+        f"leiden: bundle {ten_days_ago} in the registry (10 days old); newest bundle 2026-11-20: "
+        "bundle refused, quality failed" in out
+    )
 
 
 def test_after_a_rollback_status_shows_the_extracts_of_the_restored_version(

@@ -8,7 +8,6 @@ from jakreg.config import Protocol
 from tasks.analysis.comparison import cox_table, logrank_table
 from tasks.analysis.descriptive import descriptive_table
 from tasks.analysis.disclosure_attack import Published, kaplan_meier_bounds, recovered, sums_to
-from tasks.analysis.disclosure_control import primary
 from tasks.analysis.retention import retention_summary
 from tasks.analysis.table_relations import (
     COX,
@@ -17,11 +16,10 @@ from tasks.analysis.table_relations import (
     RETENTION,
     recovered_from_published,
     run_relations,
-    small_estimates,
     table_cells,
 )
 from tasks.analysis.tables import protect_tables
-from tests.unit.analysis.factories import failure, inputs, jaki_course
+from tests.unit.analysis.factories import failure, inputs, jaki_course, primary_only
 
 A, B, C, TOTAL = (("t", (name,), "n") for name in ("a", "b", "c", "total"))
 
@@ -79,21 +77,13 @@ def test_every_relation_holds_on_the_exact_tables() -> None:
         assert relation.lower - 1e-9 <= value <= relation.upper + 1e-9, relation
 
 
-def _primary_only(exact: dict[str, pl.DataFrame], protocol: Protocol) -> dict:
-    """The tables as shared with primary suppression alone (as before issue 13's secondary)."""
-    cells = table_cells(protocol)
-    counts = {c: v for name, f in exact.items() for c, v in cells[name].counts_of(f).items()}
-    first = primary(counts, protocol.min_cell_count, small_estimates(exact, protocol))
-    return {n: cells[n].share(f, first, protocol.min_cell_count) for n, f in exact.items()}
-
-
 def test_small_counts_masked_alone_are_recovered_with_their_true_values() -> None:
     protocol = Protocol()
     exact = _leaky_exact_tables(protocol)
     cells = table_cells(protocol)
     counts = {c: v for name, f in exact.items() for c, v in cells[name].counts_of(f).items()}
 
-    leaked = recovered_from_published(_primary_only(exact, protocol), protocol)
+    leaked = recovered_from_published(primary_only(exact, protocol), protocol)
 
     assert leaked[(RETENTION, ("beta", "strategy", "cycling"), "n")] == 1
     assert all(counts[cell] == value for cell, value in leaked.items())
