@@ -17,9 +17,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from tasks.analysis.disclosure import MASKED
 from tasks.analysis.disclosure_attack import Cell, Published
-
-MASKED = "masked"
 
 
 @dataclass(frozen=True)

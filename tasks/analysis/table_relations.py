@@ -81,7 +81,9 @@ def run_relations(frames: dict[str, pl.DataFrame], protocol: Protocol) -> list[R
     if {RETENTION, DESCRIPTIVE, LOGRANK, COX} <= frames.keys():
         relations += _comparison_relations(frames, cells)
     relations += study_relations(frames, cells, protocol)
-    return relations
+    # a relation with a table that is not there says nothing of what is shown
+    present = {cells[name].name for name in frames}
+    return [r for r in relations if all(cell[0] in present for cell in r.cells)]
 
 
 def recovered_from_published(

@@ -16,8 +16,7 @@ import polars as pl
 
 from jakreg.config import Protocol
 from jakreg.errors import CenterDataError
-from tasks.analysis.disclosure import small_cell_label
-from tasks.analysis.disclosure_control import MASKED
+from tasks.analysis.disclosure import MASKED, small_cell_label
 from tasks.federated.aggregates import (
     LIFE_TABLE_SCHEMA,
     MARGINS_SCHEMA,
