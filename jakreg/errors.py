@@ -59,3 +59,10 @@ class CenterDataError(JakregError):
         if self.hint:
             message += f" — {self.hint}"
         return message
+
+
+class DisclosureError(JakregError):
+    """A shared output would let a small count be worked out; nothing is published (the night
+    fails, as when nothing could be loaded). The message names cells, never their values."""
+
+    exit_code = 3

@@ -1,11 +1,12 @@
 """The report's charts, drawn with matplotlib into self-contained SVG (no pyplot global state).
 
-Disclosure rules hold in pictures too: a group with fewer than `min_cell_count` courses is not
-drawn, a curve stops where fewer than `min_cell_count` courses remain at risk (its tail would
-show single patients), the group sizes and the at-risk counts at the table's months are the
-shared table's cells (masked where the table masks them; at the other months they read
-`<min_cell_count` when small), and in the chart of what follows a failure, segments of fewer than
-`min_cell_count` failures are pooled.
+Disclosure rules hold in pictures too: the charts draw only figures of the shared tables, which
+are protected together (docs/protocol.md, "Disclosure control of the shared tables"). Retention is
+drawn at the protocol's months from the shared retention summary, up to the first estimate
+withheld, with the courses at risk under the axis as the table shows them; a Kaplan–Meier curve
+between those months, or at-risk counts beyond them, would show figures no check covers. What
+follows a failure is drawn from the shared descriptive table, pooled and per center; its hidden
+counts (`<5`, masked) form one segment, whose size the table gives anyway.
 """
 
 from __future__ import annotations
@@ -21,10 +22,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from jakreg.config import Protocol
-from tasks.analysis.disclosure import mask_count
-from tasks.analysis.kaplan_meier import retention_curve
 
-SMALL_GROUPS = "smaller groups"
+NOT_SHOWN = "not shown (<5 or masked)"
 
 # Applied around each chart only (rc_context), so importing this module changes no global style.
 STYLE = {
@@ -41,7 +40,7 @@ FIXED_COLOURS = {
     "switching": "#1f6f8b",
     "retreatment": "#6a4c93",
     "none": "#adb5bd",
-    SMALL_GROUPS: "#ced4da",
+    NOT_SHOWN: "#ced4da",
     "JAKi": "#e07b39",
     "anti-TNF": "#1f6f8b",
     "anti-IL6": "#2a9d8f",
@@ -66,43 +65,24 @@ class Chart:
 
 
 @rc_context(STYLE)
-def km_chart(
-    rows: pl.DataFrame, shared: pl.DataFrame, group_by: str, title: str, protocol: Protocol
-) -> Chart:
-    """Kaplan–Meier retention curves of `group_by`'s groups with a 95% band and at-risk counts
-    at every 3 months under the axis; `shared` holds the groups' rows of the shared retention
-    summary, whose counts the chart shows."""
-    months = np.arange(0, 2 * max(protocol.retention_months) + 1, 3)
-    groups = _drawable_groups(rows, group_by, protocol.min_cell_count)
+def km_chart(shared: pl.DataFrame, title: str, protocol: Protocol) -> Chart:
+    """Retention at the protocol's months with its 95% interval, one line per group, and the
+    courses at risk under the axis, all read from `shared` (the rows of one grouping of the
+    shared retention summary): the chart shows no figure the checked tables do not."""
+    months = np.array([0, *protocol.retention_months])
+    groups = [row for row in shared.to_dicts() if _retention_points(row, protocol)[0].size > 1]
     height = 4.2 + 0.28 * len(groups)
     figure = Figure(figsize=(8.6, height), layout="constrained")
     axis = figure.add_subplot()
     at_risk_rows = []
-    sizes: dict[str, str] = {}
-    for colour, (group, members) in zip(_colours([g for g, _ in groups]), groups, strict=True):
-        durations = members["retention_days"].to_numpy()
-        events = members["retention_event"].to_numpy().astype(int)
-        curve = retention_curve(durations, events)
-        x = curve.days / protocol.month_days
-        ordered = np.sort(durations)
-        at_risk_then = len(ordered) - np.searchsorted(ordered, curve.days, side="left")
-        shown = at_risk_then >= protocol.min_cell_count
-        axis.step(x[shown], 100 * curve.retention[shown], where="post", color=colour, lw=2.2)
-        axis.fill_between(
-            x[shown],
-            100 * curve.ci95_low[shown],
-            100 * curve.ci95_high[shown],
-            step="post",
-            color=colour,
-            alpha=0.14,
-            lw=0,
+    for colour, row in zip(_colours([r["group"] for r in groups]), groups, strict=True):
+        x, y, low, high = _retention_points(row, protocol)
+        axis.plot(
+            x, y, color=colour, lw=2.2, marker="o", ms=4, label=f"{row['group']} (n = {row['n']})"
         )
-        cells = shared.filter(pl.col("group") == group).row(0, named=True)
-        sizes[group] = cells["n"]
-        axis.plot([], [], color=colour, lw=2.2, label=f"{group} (n = {cells['n']})")
-        at_risk_rows.append(
-            (group, colour, [_at_risk(cells, m, durations, protocol) for m in months])
-        )
+        axis.fill_between(x, low, high, color=colour, alpha=0.14, lw=0)
+        counts = [row["n"], *(row[f"m{m}_at_risk"] for m in protocol.retention_months)]
+        at_risk_rows.append((row["group"], colour, counts))
     _style_km_axis(axis, months, title)
     if groups:
         axis.legend(frameon=False, loc="lower left", fontsize=9)
@@ -115,25 +95,32 @@ def km_chart(
             color=INK,
         )
     _draw_at_risk(axis, months, at_risk_rows)
-    described = ", ".join(f"{g} (n = {sizes[g]})" for g, _ in groups)
-    return Chart(_svg(figure), f"{title}: Kaplan–Meier retention curves for {described}.")
+    described = ", ".join(f"{r['group']} (n = {r['n']})" for r in groups)
+    return Chart(
+        _svg(figure),
+        f"{title}: Kaplan–Meier retention at 0 to {months[-1]} months for {described}.",
+    )
 
 
-def _at_risk(cells: dict, month: int, durations: np.ndarray, protocol: Protocol) -> str:
-    """The number at risk at `month` as shared: the table's cell where it has one."""
-    if month == 0:
-        return cells["n"]
-    if f"m{month}_at_risk" in cells:
-        return cells[f"m{month}_at_risk"]
-    count = int((durations >= month * protocol.month_days).sum())
-    return mask_count(count, protocol.min_cell_count)
-
-
-def _drawable_groups(
-    rows: pl.DataFrame, group_by: str, min_cell_count: int
-) -> list[tuple[str, pl.DataFrame]]:
-    by_size = sorted(rows.group_by(group_by), key=lambda g: (-len(g[1]), str(g[0][0])))
-    return [(str(key[0]), members) for key, members in by_size if len(members) >= min_cell_count]
+def _retention_points(row: dict, protocol: Protocol) -> tuple[np.ndarray, ...]:
+    """Months, retention and its interval (percent) from 0 up to the first estimate withheld; a
+    limit left out (where the estimate is 100%) is drawn at the estimate."""
+    points = [(0.0, 100.0, 100.0, 100.0)]
+    for m in protocol.retention_months:
+        estimate = row.get(f"m{m}_retention")
+        if estimate is None:
+            break
+        low = row[f"m{m}_ci95_low"]
+        high = row[f"m{m}_ci95_high"]
+        points.append(
+            (
+                m,
+                100 * estimate,
+                100 * (estimate if low is None else low),
+                100 * (estimate if high is None else high),
+            )
+        )
+    return tuple(np.array(column, dtype=float) for column in zip(*points, strict=True))
 
 
 def _style_km_axis(axis, months: np.ndarray, title: str) -> None:
@@ -191,33 +178,29 @@ def _draw_at_risk(axis, months: np.ndarray, rows: list[tuple[str, str, list[str]
 
 
 @rc_context(STYLE)
-def next_steps_chart(failures: pl.DataFrame, protocol: Protocol) -> Chart:
-    """What follows a JAK-inhibitor failure, per index JAK inhibitor: stacked bars of shares."""
-    steps = failures.with_columns(
-        pl.when(pl.col("strategy") == "switching")
-        .then(pl.lit("switching to ") + pl.col("next_target"))
-        .otherwise(pl.col("strategy"))
-        .alias("step")
-    )
-    bars = [("all JAK inhibitors", steps)] + [
-        (str(key[0]), members)
-        for key, members in sorted(steps.group_by("index_jaki"), key=lambda g: -len(g[1]))
-        if len(members) >= protocol.min_cell_count
+def next_steps_chart(descriptive: pl.DataFrame, protocol: Protocol) -> Chart:
+    """What follows a JAK-inhibitor failure, pooled and per center: stacked bars of shares, read
+    from the shared descriptive table (strategy after failure, switching by target class). Its
+    `<5` and masked counts form one segment, "not shown", which is the total minus the counts
+    shown (as the table gives it); a scope whose total is not shown has no bar."""
+    bars = [
+        (scope, steps)
+        for scope, steps in _scope_steps(descriptive, protocol.min_cell_count)
+        if steps is not None
     ]
-    order = _step_order(steps, protocol.min_cell_count)
+    order = _step_order(bars)
     colours = dict(zip(order, _colours(order), strict=True))
-    figure = Figure(figsize=(8.6, 1.2 + 0.55 * len(bars)), layout="constrained")
+    figure = Figure(figsize=(8.6, 1.2 + 0.55 * max(len(bars), 1)), layout="constrained")
     axis = figure.add_subplot()
-    for position, (_, members) in enumerate(bars):
-        shares = _step_shares(members, order, protocol.min_cell_count)
+    for position, (_, (total, counts)) in enumerate(bars):
         left = 0.0
         for step in order:
-            share = shares.get(step, 0.0)
+            share = 100 * counts.get(step, 0) / total
             if share == 0:
                 continue
             axis.barh(position, share, left=left, color=colours[step], height=0.62)
             if share >= 6:
-                light = step in ("none", SMALL_GROUPS)
+                light = step in ("none", NOT_SHOWN)
                 axis.text(
                     left + share / 2,
                     position,
@@ -230,7 +213,7 @@ def next_steps_chart(failures: pl.DataFrame, protocol: Protocol) -> Chart:
                 )
             left += share
     legend = [Patch(color=colours[step], label=step) for step in order]
-    labels = [f"{label}\n(n = {mask_count(len(m), protocol.min_cell_count)})" for label, m in bars]
+    labels = [f"{scope}\n(n = {total})" for scope, (total, _) in bars]
     axis.set_yticks(range(len(bars)), labels=labels, fontsize=9, color=INK)
     axis.invert_yaxis()
     axis.set_xlim(0, 100)
@@ -245,27 +228,44 @@ def next_steps_chart(failures: pl.DataFrame, protocol: Protocol) -> Chart:
     described = ", ".join(order)
     return Chart(
         _svg(figure),
-        f"What follows a JAK-inhibitor failure, per index drug, as shares of: {described}.",
+        f"What follows a JAK-inhibitor failure, pooled and per center, as shares of: {described}.",
     )
 
 
-def _step_order(steps: pl.DataFrame, min_cell_count: int) -> list[str]:
-    counts = dict(steps.group_by("step").len().iter_rows())
-    big = [s for s in counts if counts[s] >= min_cell_count]
-    switching = sorted((s for s in big if s.startswith("switching")), key=lambda s: -counts[s])
-    head = [s for s in ("cycling", "retreatment") if s in big]
-    tail = [SMALL_GROUPS] if len(big) < len(counts) else []
-    return head + switching + tail + (["none"] if "none" in big else [])
+def _scope_steps(descriptive: pl.DataFrame, min_cell_count: int):
+    """Per scope, (failures, counts by step) from the shared table, or None without a total."""
+    for scope in descriptive["scope"].unique(maintain_order=True).to_list():
+        rows = descriptive.filter(pl.col("scope") == scope)
+        strategies = rows.filter(pl.col("section") == "strategy_after_failure")
+        if strategies.is_empty() or not str(strategies["of"][0]).isdigit():
+            yield scope, None
+            continue
+        total = int(strategies["of"][0])
+        if total == 0:
+            yield scope, None
+            continue
+        shown: dict[str, int] = {}
+        for section, prefix in (
+            ("strategy_after_failure", ""),
+            ("switching_target_class", "switching to "),
+        ):
+            for item, n in (
+                rows.filter(pl.col("section") == section).select("item", "n").iter_rows()
+            ):
+                if section == "strategy_after_failure" and item == "switching":
+                    continue  # drawn by target class
+                if str(n).isdigit():
+                    shown[prefix + item] = int(n)
+        shown[NOT_SHOWN] = total - sum(shown.values())
+        yield scope, (total, shown)
 
 
-def _step_shares(members: pl.DataFrame, order: list[str], min_cell_count: int) -> dict[str, float]:
-    """Percent of each step; steps under `min_cell_count` in this bar go to the pooled segment."""
-    counts = dict(members.group_by("step").len().iter_rows())
-    pooled: dict[str, int] = {}
-    for step, count in counts.items():
-        key = step if step in order and count >= min_cell_count else SMALL_GROUPS
-        pooled[key] = pooled.get(key, 0) + count
-    return {step: 100 * count / len(members) for step, count in pooled.items()}
+def _step_order(bars: list) -> list[str]:
+    present = {step for _, (_, counts) in bars for step, n in counts.items() if n > 0}
+    switching = sorted(s for s in present if s.startswith("switching to "))
+    head = [s for s in ("cycling", "retreatment") if s in present]
+    tail = [s for s in (NOT_SHOWN, "none") if s in present]
+    return head + switching + tail
 
 
 def _colours(groups: list[str]) -> list[str]:

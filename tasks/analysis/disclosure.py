@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MASKED = "masked"  # a count hidden so that no small count can be worked out (secondary suppression)
 
 
 def small_cell_label(min_cell_count: int) -> str:

@@ -2,24 +2,25 @@
 
 Every count of every table a run shares is a cell, named `(table, row key, column)`. The attacker
 sees what was published: a known value, a primary-suppressed cell shown as `<min_cell_count`
-(so between 1 and min − 1), or a secondary-suppressed cell (shown as `masked`; the attacker is
-assumed to know the rule, so it is at least min). What holds between cells whatever the data is a
-`Relation`, a linear inequality `lower ≤ Σ coefficient × cell ≤ upper`:
+(so between 1 and min − 1), or a secondary-suppressed cell shown as `masked` (any count, 0 and
+small ones included: the rule masks whatever protects best). What holds between cells whatever
+the data is a `Relation`, a linear inequality `lower ≤ Σ coefficient × cell ≤ upper`:
 
 - groups add up to their total, the pooled scope is the sum of the centers, the same count
   appears in two tables (`sums_to`, `same`);
-- counts over time are monotone, a subset is no larger than its set (`at_most`);
+- counts over time are monotone, a subset is no larger than its set (`at_most`), a group that
+  is listed has at least one member (`at_least_one`);
 - a published estimate times its denominator: a share of `of` rounded to 0.1% brackets `n`
   (`share_of`); a Kaplan–Meier estimate S at t brackets the events e by t between
   a / (a + e) ≤ S ≤ (n − e) / n, a being the number still at risk after t (`kaplan_meier_bounds`).
   A relation derived from an estimate names it in `given`: withholding the estimate removes it.
 
-`small_ranges` computes, for every small cell, the smallest and largest integer value it can take
-under all relations together (mixed-integer programming with scipy's HiGHS, per connected group
-of hidden cells); `recovered` lists the small cells whose range is a single value: a masked count
-that the attacker pins is not a disclosure in itself (it is at least min), only a step. Not
-modelled: confidence limits and medians (they bound counts only loosely), and anything outside
-the tables (charts draw only from the same shared cells).
+`hidden_ranges` computes, for every hidden cell, the smallest and largest integer value it can
+take under all relations together (mixed-integer programming with scipy's HiGHS, per connected
+group of hidden cells); `recovered` lists the hidden cells whose range is a single value from 1
+to min − 1 (a hidden count pinned at 0 or at min or more discloses nobody). Not modelled:
+confidence limits and medians (they bound counts only loosely), and anything outside the tables
+(charts draw only from the same shared cells).
 
 Other tables reuse this by naming their cells (`tasks.analysis.disclosure_control.TableCells`),
 stating their relations with the helpers below, and passing the run's published cells and all
@@ -60,15 +61,13 @@ class Published:
 
     known: dict[Cell, int]
     small: frozenset[Cell]  # shown as <min_cell_count: 1 .. min − 1
-    masked: frozenset[Cell] = field(default_factory=frozenset)  # secondary: ≥ min
+    masked: frozenset[Cell] = field(default_factory=frozenset)  # secondary: any count
     min_cell_count: int = 5
 
     def bounds(self, cell: Cell) -> tuple[float, float]:
         if cell in self.small:
             return 1, self.min_cell_count - 1
-        if cell in self.masked:
-            return self.min_cell_count, UNBOUNDED
-        return 0, UNBOUNDED  # a cell no table shows (a group absent from a scope is 0)
+        return 0, UNBOUNDED  # masked
 
 
 def sums_to(parts: Iterable[Cell], total: Cell) -> Relation:
@@ -84,6 +83,11 @@ def at_most(smaller: Iterable[Cell], larger: Iterable[Cell]) -> Relation:
     """The sum of `smaller` is no more than the sum of `larger`."""
     terms = (*((cell, 1.0) for cell in smaller), *((cell, -1.0) for cell in larger))
     return Relation(terms, -UNBOUNDED, 0.0)
+
+
+def at_least_one(cell: Cell) -> Relation:
+    """A listed group has a member (its count is not 0, whatever label it has)."""
+    return Relation(((cell, 1.0),), 1.0, UNBOUNDED)
 
 
 def share_of(
@@ -110,23 +114,27 @@ def kaplan_meier_bounds(
     )
 
 
-def small_ranges(
+def hidden_ranges(
     published: Published, relations: Iterable[Relation]
 ) -> dict[Cell, tuple[int, int]]:
-    """The integer range each small (`<min`) cell can take given everything published."""
+    """The integer range each hidden cell can take given everything published; for a masked
+    cell that can reach min, only that it can (its range then starts at `min_cell_count`)."""
     hidden = published.small | published.masked
     active = [r for r in relations if any(cell in hidden for cell in r.cells)]
     ranges: dict[Cell, tuple[int, int]] = {}
     for group, group_relations in _connected(hidden, active):
-        if any(cell in published.small for cell in group):
-            ranges.update(_solve(group, group_relations, published))
+        ranges.update(_solve(group, group_relations, published))
     return ranges
 
 
 def recovered(published: Published, relations: Iterable[Relation]) -> dict[Cell, int]:
-    """Small cells an attacker can pin to one value from `published`, with that value."""
-    ranges = small_ranges(published, relations)
-    return {cell: low for cell, (low, high) in ranges.items() if low == high}
+    """Hidden cells an attacker can pin to one value from 1 to min − 1, with that value."""
+    ranges = hidden_ranges(published, relations)
+    return {
+        cell: low
+        for cell, (low, high) in ranges.items()
+        if low == high and 1 <= low < published.min_cell_count
+    }
 
 
 def _connected(hidden: frozenset[Cell], relations: list[Relation]):
@@ -155,7 +163,7 @@ def _connected(hidden: frozenset[Cell], relations: list[Relation]):
 def _solve(
     cells: list[Cell], relations: list[Relation], published: Published
 ) -> dict[Cell, tuple[int, int]]:
-    """The range of each small cell among `cells`."""
+    """The range of each cell among `cells` (see `hidden_ranges`)."""
     column = {cell: i for i, cell in enumerate(cells)}
     rows, columns, values, lower, upper = [], [], [], [], []
     for i, relation in enumerate(relations):
@@ -172,20 +180,25 @@ def _solve(
     matrix = csr_array((values, (rows, columns)), shape=(len(relations), len(cells)))
     constraint = LinearConstraint(matrix, np.array(lower) - 1e-9, np.array(upper) + 1e-9)
     box = np.array([published.bounds(cell) for cell in cells], dtype=float)
-    bounds = Bounds(box[:, 0], box[:, 1])
+    # a finite ceiling far above any count keeps every program bounded
+    ceiling = 1000.0 * (max(published.known.values(), default=0) + published.min_cell_count)
+    bounds = Bounds(box[:, 0], np.minimum(box[:, 1], ceiling))
     integrality = np.ones(len(cells))
     ranges = {}
-    for cell in [c for c in cells if c in published.small]:
-        i = column[cell]
+    for cell in cells:
         objective = np.zeros(len(cells))
-        objective[i] = 1.0
-        ends = []
-        for sign in (1.0, -1.0):
+        objective[column[cell]] = 1.0
+        ends = {}
+        for sign in (-1.0, 1.0):  # the largest value first: at min or more, nothing to learn
             result = milp(
                 sign * objective, constraints=constraint, bounds=bounds, integrality=integrality
             )
             if not result.success:  # no solution: the published figures contradict the model
                 raise ValueError(f"the relations admit no values for {cell}: {result.message}")
-            ends.append(round(sign * result.fun))
-        ranges[cell] = (ends[0], ends[1])
+            else:
+                ends[sign] = round(sign * result.fun)
+            if ends[sign] >= published.min_cell_count:
+                break
+        high = ends[-1.0]
+        ranges[cell] = (ends.get(1.0, min(high, published.min_cell_count)), high)
     return ranges

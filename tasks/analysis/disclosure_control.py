@@ -6,8 +6,8 @@ for the attacker of `tasks.analysis.disclosure_attack`, turns an exact table int
 (`share`) and reads a shared table back (`read_published`), so that any table can be checked
 together with the others of its run.
 
-Not done yet: secondary suppression (masking further counts until the attacker recovers none);
-`MASKED` is the label such counts get, and the attacker already reads it.
+Secondary suppression (`tasks.analysis.secondary_suppression`) adds the counts shown as `MASKED`
+and further estimates withheld.
 """
 
 from __future__ import annotations
@@ -17,14 +17,15 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from tasks.analysis.disclosure import MASKED
 from tasks.analysis.disclosure_attack import Cell, Published
-
-MASKED = "masked"
 
 
 @dataclass(frozen=True)
 class Suppression:
-    """What a run may not show: small counts, counts masked to protect them, estimates withheld."""
+    """What a run may not show: small counts (shown `<min`), counts masked to protect them (any
+    size: a small count that its neighbours' labels would pin is masked too), estimates
+    withheld."""
 
     small: frozenset[Cell]
     masked: frozenset[Cell]
@@ -34,7 +35,7 @@ class Suppression:
         hidden = self.small | self.masked
         return Published(
             known={cell: value for cell, value in counts.items() if cell not in hidden},
-            small=self.small,
+            small=self.small - self.masked,
             masked=self.masked,
             min_cell_count=min_cell_count,
         )
@@ -43,10 +44,10 @@ class Suppression:
         """A count as the shared table shows it."""
         if value is None:
             return None
-        if cell in self.small:
-            return f"<{min_cell_count}"
         if cell in self.masked:
             return MASKED
+        if cell in self.small:
+            return f"<{min_cell_count}"
         return str(value)
 
 

@@ -80,24 +80,19 @@ def render_report(
     environment.filters["percent_number"] = percent_number
     environment.filters["p_value"] = p_value
     environment.filters["data_uri"] = svg_data_uri
-    rows = inputs.next_treatments
     pooled = tables.retention.filter(pl.col("scope") == POOLED)
     figures = {
         "strategy": km_chart(
-            rows,
             pooled.filter(pl.col("group_by") == "strategy"),
-            "strategy",
             "Retention of the next treatment, by strategy",
             protocol,
         ),
         "next_target": km_chart(
-            rows,
             pooled.filter(pl.col("group_by") == "next_target"),
-            "next_target",
             "Retention of the next treatment, by target class",
             protocol,
         ),
-        "next_steps": next_steps_chart(inputs.failures, protocol),
+        "next_steps": next_steps_chart(tables.descriptive, protocol),
     }
     return environment.get_template("report.html.j2").render(
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -8,6 +8,7 @@ exact tables, to decide what to suppress) and a test (on the files a run publish
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import polars as pl
 
@@ -15,6 +16,7 @@ from jakreg.config import Protocol
 from tasks.analysis.disclosure_attack import (
     Cell,
     Relation,
+    at_least_one,
     at_most,
     kaplan_meier_bounds,
     recovered,
@@ -38,6 +40,7 @@ SHARE_SECTIONS = (
     "strategy_after_failure",
     "switching_target_class",
 )
+LISTS_EVERY_ITEM = ("strategy_after_failure",)  # every strategy is listed, also with none
 ARM_COUNTS = ("n_cycling", "events_cycling", "n_switching", "events_switching")
 ESTIMATE_DECIMALS = 4  # retention estimates are rounded to 4 decimals
 PERCENT_DECIMALS = 1
@@ -67,14 +70,20 @@ def table_cells(protocol: Protocol) -> dict[str, TableCells]:
 
 
 def run_relations(frames: dict[str, pl.DataFrame], protocol: Protocol) -> list[Relation]:
-    """Every relation between the cells of the run's tables (exact or as published)."""
+    """Every relation between the cells of the run's tables (exact or as published); `frames`
+    may hold some of the tables only (a federated bundle shares the descriptive table alone)."""
     cells = table_cells(protocol)
-    return [
-        *_retention_relations(frames[RETENTION], cells[RETENTION], protocol),
-        *_descriptive_relations(frames[DESCRIPTIVE], cells[DESCRIPTIVE]),
-        *_comparison_relations(frames, cells),
-        *study_relations(frames, cells, protocol),
-    ]
+    relations = []
+    if RETENTION in frames:
+        relations += _retention_relations(frames[RETENTION], cells[RETENTION], protocol)
+    if DESCRIPTIVE in frames:
+        relations += _descriptive_relations(frames[DESCRIPTIVE], cells[DESCRIPTIVE])
+    if {RETENTION, DESCRIPTIVE, LOGRANK, COX} <= frames.keys():
+        relations += _comparison_relations(frames, cells)
+    relations += study_relations(frames, cells, protocol)
+    # a relation with a table that is not there says nothing of what is shown
+    present = {cells[name].name for name in frames}
+    return [r for r in relations if all(cell[0] in present for cell in r.cells)]
 
 
 def recovered_from_published(
@@ -87,6 +96,21 @@ def recovered_from_published(
         cells[name].read_published(frame, protocol.min_cell_count) for name, frame in frames.items()
     )
     return recovered(published, run_relations(frames, protocol))
+
+
+def read_shared_tables(folder: Path, protocol: Protocol) -> dict[str, pl.DataFrame]:
+    """A run folder's shared tables as an outsider reads their CSV files: counts as text,
+    estimates as numbers."""
+    cells = table_cells(protocol)
+    frames = {}
+    for name, table in cells.items():
+        frame = pl.read_csv(folder / f"{name}.csv", infer_schema_length=0)
+        estimates = [c for columns in table.estimates.values() for c in columns]
+        # a text estimate (baseline's "mean (SD)") reads as empty: the attacker uses numbers only
+        frames[name] = frame.with_columns(
+            pl.col(c).cast(pl.Float64, strict=not c.endswith("_summary")) for c in estimates
+        )
+    return frames
 
 
 def small_estimates(frames: dict[str, pl.DataFrame], protocol: Protocol) -> set:
@@ -135,6 +159,8 @@ def _retention_relations(frame: pl.DataFrame, t: TableCells, protocol: Protocol)
             for column in t.counts:
                 yield sums_to([t.cell(c, column) for c in centers], t.cell(key, column))
     for key, row in t.rows(frame):
+        if key[1] != "overall":  # a group is listed because it has courses
+            yield at_least_one(t.cell(key, "n"))
         yield from _kaplan_meier_row(t, key, row, protocol)
 
 
@@ -172,6 +198,11 @@ def _descriptive_relations(frame: pl.DataFrame, t: TableCells) -> Iterator:
     def items(scope: str, section: str) -> list[tuple]:
         return [key for key in keys if key[:2] == (scope, section)]
 
+    for key in keys:  # an item is listed because it occurs, except the fixed strategy list
+        if key[1] in SHARE_SECTIONS and key[1] not in LISTS_EVERY_ITEM:
+            yield at_least_one(t.cell(key, "n"))
+        elif key[1] == "failures_by_drug" and key[2] != "all":
+            yield at_least_one(t.cell(key, "of"))
     for scope in scopes:
         totals = {}
         for section in SHARE_SECTIONS:

@@ -18,15 +18,17 @@ from jakreg.config import Protocol
 from tasks.analysis.comparison import cox_table, logrank_table
 from tasks.analysis.descriptive import descriptive_table
 from tasks.analysis.disclosure import write_shared_csv
-from tasks.analysis.disclosure_control import primary
+from tasks.analysis.disclosure_attack import Cell
 from tasks.analysis.inputs import AnalysisInputs, load_inputs
-from tasks.analysis.retention import retention_summary
+from tasks.analysis.retention import POOLED, retention_summary
+from tasks.analysis.secondary_suppression import protect_frames
 from tasks.analysis.study_tables import StudyTables
 from tasks.analysis.table_relations import (
     COX,
     DESCRIPTIVE,
     LOGRANK,
     RETENTION,
+    run_relations,
     small_estimates,
     table_cells,
 )
@@ -81,18 +83,22 @@ def shared_tables(
 
 
 def protect_tables(exact: dict[str, pl.DataFrame], protocol: Protocol) -> dict[str, pl.DataFrame]:
-    """The run's tables (exact, by name) as they may leave the registry."""
-    cells = table_cells(protocol)
-    counts = {
-        cell: value
-        for name, frame in exact.items()
-        for cell, value in cells[name].counts_of(frame).items()
-    }
-    suppression = primary(counts, protocol.min_cell_count, small_estimates(exact, protocol))
-    return {
-        name: cells[name].share(frame, suppression, protocol.min_cell_count)
-        for name, frame in exact.items()
-    }
+    """The run's tables (exact, by name) as they may leave the registry: primary suppression,
+    then secondary suppression (`tasks.analysis.secondary_suppression`), then the attacker on
+    the shared tables; if it still recovers a small count, `DisclosureError`."""
+    return protect_frames(
+        exact,
+        table_cells(protocol),
+        lambda frames: run_relations(frames, protocol),
+        protocol.min_cell_count,
+        small_estimates(exact, protocol),
+        _scope_weight,
+    )
+
+
+def _scope_weight(cell: Cell) -> float:
+    """Hiding the pooled scope's figures, the registry's headline, costs twice a center's."""
+    return 2.0 if cell[1][:1] == (POOLED,) else 1.0
 
 
 @task(name="write-analysis-tables", cache_policy=NO_CACHE)

@@ -16,7 +16,7 @@ import polars as pl
 
 from jakreg.config import Protocol
 from jakreg.errors import CenterDataError
-from tasks.analysis.disclosure import small_cell_label
+from tasks.analysis.disclosure import MASKED, small_cell_label
 from tasks.federated.aggregates import (
     LIFE_TABLE_SCHEMA,
     MARGINS_SCHEMA,
@@ -146,10 +146,13 @@ def _check_counts(table, name, column, small, problem, zero_allowed: bool = True
 
 
 def _check_masked(table, name, column, small, problem) -> None:
-    """A masked column holds numbers, the small-cell label, or nothing (a withheld count)."""
+    """A masked column holds numbers, the small-cell label, `masked` (secondary suppression) or
+    nothing."""
     label = small_cell_label(small)
     text = pl.col(column)
-    counts = table.select(pl.when(text == label).then(None).otherwise(text).alias(column))
+    counts = table.select(
+        pl.when(text.is_in([label, MASKED])).then(None).otherwise(text).alias(column)
+    )
     numbers = counts[column].cast(pl.Int64, strict=False)
     if (numbers.is_null() & counts[column].is_not_null()).any():
         raise problem(f"a count that is neither a number nor {label}", file=name, column=column)

@@ -16,13 +16,18 @@ import polars as pl
 from jakreg.config import Protocol
 from jakreg.errors import ConfigError
 from tasks.analysis.descriptive import descriptive_table
-from tasks.analysis.disclosure import mask_count
 from tasks.analysis.inputs import AnalysisInputs, load_inputs
-from tasks.analysis.table_relations import DESCRIPTIVE
-from tasks.analysis.tables import protect_tables
 from tasks.federated.aggregates import COMPARED, center_aggregates
 from tasks.federated.bundle import write_bundle
-from tasks.federated.suppression import withhold_recoverable
+from tasks.federated.bundle_relations import (
+    ATTRITION_STEPS,
+    COMPARED_NEXT,
+    COURSES,
+    FAILURES,
+    PATIENTS,
+    WITH_NEXT,
+    protect_bundle,
+)
 from tasks.registry import database as db
 
 
@@ -39,58 +44,36 @@ def export_aggregates(database: Path, out: Path, center_id: str | None = None) -
     decisions = json.loads(centers_json or "{}")
     center_id = _center(inputs, center_id, database)
     inputs = _only(inputs, center_id)
-    descriptive = withhold_recoverable(
-        protect_tables({DESCRIPTIVE: descriptive_table(inputs, protocol)}, protocol)[
-            DESCRIPTIVE
-        ].filter(pl.col("scope") == center_id),
-        protocol.min_cell_count,
+    aggregates = center_aggregates(inputs.next_treatments, protocol)
+    descriptive, steps = protect_bundle(
+        center_id,
+        descriptive_table(inputs, protocol).filter(pl.col("scope") == center_id),
+        attrition(inputs),
+        aggregates,
+        protocol,
     )
     return write_bundle(
         Path(out),
         center_id,
         protocol,
         decisions.get(center_id, {}).get("quality", "not validated"),
-        center_aggregates(inputs.next_treatments, protocol),
+        aggregates,
         descriptive,
-        attrition(inputs, protocol),
+        steps,
     )
 
 
-def attrition(inputs: AnalysisInputs, protocol: Protocol) -> pl.DataFrame:
-    """How many patients and courses are left after each step, small counts masked."""
+def attrition(inputs: AnalysisInputs) -> pl.DataFrame:
+    """How many patients and courses are left after each step (exact counts)."""
     failures = inputs.failures
-    steps = [
-        (
-            "patients with a JAK-inhibitor course",
-            int(inputs.jaki_courses["first_of_patient"].sum()),
-        ),
-        ("JAK-inhibitor courses", len(inputs.jaki_courses)),
-        ("JAK-inhibitor failures", len(failures)),
-        ("failures with a next treatment (retention rows)", int(failures["has_next"].sum())),
-        (
-            "next treatments after cycling or switching",
-            int(failures["strategy"].is_in(COMPARED).sum()),
-        ),
-    ]
-    return pl.DataFrame(
-        {"step": [step for step, _ in steps], "n": _shown_steps([n for _, n in steps], protocol)}
-    )
-
-
-def _shown_steps(counts: list[int], protocol: Protocol) -> list[str | None]:
-    """Each step's count as shared: 1 to min_cell_count - 1 masked, and a step withheld (empty)
-    when it is that close to the last step shown, which would give the few who left by
-    subtraction."""
-    small = protocol.min_cell_count
-    shown: list[str | None] = []
-    last: int | None = None
-    for n in counts:
-        if last is not None and 1 <= last - n < small:
-            shown.append(None)
-            continue
-        shown.append(mask_count(n, small))
-        last = n
-    return shown
+    counts = {
+        PATIENTS: int(inputs.jaki_courses["first_of_patient"].sum()),
+        COURSES: len(inputs.jaki_courses),
+        FAILURES: len(failures),
+        WITH_NEXT: int(failures["has_next"].sum()),
+        COMPARED_NEXT: int(failures["strategy"].is_in(COMPARED).sum()),
+    }
+    return pl.DataFrame({"step": list(ATTRITION_STEPS), "n": [counts[s] for s in ATTRITION_STEPS]})
 
 
 def _center(inputs: AnalysisInputs, center_id: str | None, database: Path) -> str:

@@ -13,9 +13,11 @@ import yaml
 
 from flows.registry_refresh import registry_refresh
 from jakreg.cli import main
+from jakreg.config import Protocol
 from jakreg.simulate import simulate
+from tasks.analysis.table_relations import read_shared_tables
 from tests.conftest import TEST_KEY
-from tests.unit.federated.attacker import recovered
+from tests.unit.federated.bundles import attack
 
 pytestmark = pytest.mark.e2e
 
@@ -145,8 +147,11 @@ def test_no_count_under_the_minimum_comes_back_from_the_bundles_or_the_outputs(
     network: dict,
 ) -> None:
     root = network["root"]
-    for center in FEDERATED:
-        assert recovered(root / "bundles" / center / BUNDLE_DATE, 5) == []
+    bundles = [root / "bundles" / center / BUNDLE_DATE for center in FEDERATED]
+    for bundle in bundles:
+        assert attack([bundle]) == {}
+    run = read_shared_tables(network["pooled"].run_folder, Protocol())
+    assert attack(bundles, run) == {}
     # Pooled minus the centers that publish their rows' events: the federated centers' sum.
     pooled = network["pooled"].run_folder
     federated = pl.read_csv(pooled / "federated_retention.csv").filter(

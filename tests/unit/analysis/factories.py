@@ -1,10 +1,14 @@
-"""Hand-built analysis rows: one failure followed by a next treatment per call."""
+"""Hand-built analysis rows: one failure followed by a next treatment per call; tables shared
+with primary suppression alone."""
 
 from __future__ import annotations
 
 import polars as pl
 
+from jakreg.config import Protocol
+from tasks.analysis.disclosure_control import primary
 from tasks.analysis.inputs import AnalysisInputs
+from tasks.analysis.table_relations import small_estimates, table_cells
 
 
 def failure(
@@ -96,3 +100,11 @@ def inputs(failure_rows: list[dict], course_rows: list[dict]) -> AnalysisInputs:
         run_id="run-1",
         built_at="2026-02-01 03:00:00",
     )
+
+
+def primary_only(exact: dict[str, pl.DataFrame], protocol: Protocol) -> dict:
+    """The tables as shared with primary suppression alone (as before issue 13's secondary)."""
+    cells = table_cells(protocol)
+    counts = {c: v for name, f in exact.items() for c, v in cells[name].counts_of(f).items()}
+    first = primary(counts, protocol.min_cell_count, small_estimates(exact, protocol))
+    return {n: cells[n].share(f, first, protocol.min_cell_count) for n, f in exact.items()}

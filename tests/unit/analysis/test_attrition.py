@@ -8,7 +8,7 @@ from jakreg.config import Protocol
 from tasks.analysis.attrition import attrition_table
 from tasks.analysis.inputs import read_inputs
 from tasks.analysis.study_relations import ATTRITION
-from tasks.analysis.tables import protect_tables
+from tests.unit.analysis.factories import primary_only
 from tests.unit.histories import Patient, build
 
 FAILED = ("tofacitinib", 0, 300, "adverse_event")
@@ -51,7 +51,9 @@ def test_attrition_counts_each_step_of_hand_built_histories() -> None:
 
 
 def test_shared_attrition_masks_small_counts_but_not_zero() -> None:
-    shared = protect_tables({ATTRITION: attrition_table(_inputs())}, Protocol())[ATTRITION]
+    shared = primary_only({ATTRITION: attrition_table(_inputs())}, Protocol())[
+        ATTRITION
+    ]  # the primary rule
     pooled = shared.filter(pl.col("scope") == "pooled")
     assert pooled["n"].to_list() == ["5", "7", "6", "<5", "<5", "<5"]
     assert pooled["excluded"].to_list() == [None, None, "<5", "<5", "0", "<5"]

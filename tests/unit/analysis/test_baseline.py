@@ -10,8 +10,7 @@ import pytest
 from jakreg.config import Protocol
 from tasks.analysis.baseline import baseline_table
 from tasks.analysis.study_relations import BASELINE
-from tasks.analysis.tables import protect_tables
-from tests.unit.analysis.factories import failure, failures
+from tests.unit.analysis.factories import failure, failures, primary_only
 
 
 def _rows() -> pl.DataFrame:
@@ -43,7 +42,9 @@ def test_smd_of_age_and_of_a_category_level_are_as_hand_computed() -> None:
 
 
 def test_shared_table_withholds_what_would_give_a_small_count_back() -> None:
-    shared = protect_tables({BASELINE: baseline_table(_rows())}, Protocol())[BASELINE]
+    shared = primary_only({BASELINE: baseline_table(_rows())}, Protocol())[
+        BASELINE
+    ]  # the primary rule
 
     psa = _row(shared, "Indication", "PsA")
     assert (psa["switching_n"], psa["switching_percent"], psa["smd"]) == ("<5", None, None)

@@ -19,7 +19,7 @@ from tasks.analysis.table_relations import (
     table_cells,
 )
 from tasks.analysis.tables import protect_tables
-from tests.unit.analysis.factories import failure, inputs, jaki_course
+from tests.unit.analysis.factories import failure, inputs, jaki_course, primary_only
 
 A, B, C, TOTAL = (("t", (name,), "n") for name in ("a", "b", "c", "total"))
 
@@ -83,10 +83,21 @@ def test_small_counts_masked_alone_are_recovered_with_their_true_values() -> Non
     cells = table_cells(protocol)
     counts = {c: v for name, f in exact.items() for c, v in cells[name].counts_of(f).items()}
 
-    leaked = recovered_from_published(protect_tables(exact, protocol), protocol)
+    leaked = recovered_from_published(primary_only(exact, protocol), protocol)
 
     assert leaked[(RETENTION, ("beta", "strategy", "cycling"), "n")] == 1
     assert all(counts[cell] == value for cell, value in leaked.items())
+
+
+def test_the_shared_tables_leave_no_small_count_to_recover() -> None:
+    protocol = Protocol()
+    shared = protect_tables(_leaky_exact_tables(protocol), protocol)
+
+    assert recovered_from_published(shared, protocol) == {}
+    retention = shared[RETENTION].filter(pl.col("group_by") == "strategy")
+    beta_cycling = retention.filter((pl.col("scope") == "beta") & (pl.col("group") == "cycling"))
+    assert beta_cycling["n"].to_list() == ["<5"]
+    assert "masked" in retention["n"].to_list()  # its complement: pooled minus alpha is no longer 1
 
 
 def test_retention_estimate_of_a_small_event_count_is_withheld() -> None:

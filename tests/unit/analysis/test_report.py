@@ -6,6 +6,8 @@ import base64
 import dataclasses
 import re
 
+import polars as pl
+
 from jakreg.config import Protocol
 from jakreg.quality_status import QualityStatus
 from tasks.analysis.artifacts import headline_rows, summary_markdown
@@ -16,8 +18,8 @@ from tests.unit.analysis.factories import failure, inputs, jaki_course
 
 def _inputs():
     rows = [failure(strategy="cycling", next_target="JAKi", days=30 * i) for i in range(1, 5)]
-    rows += [failure(strategy="switching", days=40 * i, event=i % 3 != 0) for i in range(1, 13)]
-    courses = [jaki_course() for _ in range(16)]
+    rows += [failure(strategy="switching", days=10 * i, event=i % 3 != 0) for i in range(1, 31)]
+    courses = [jaki_course() for _ in range(34)]
     return inputs(rows, courses)
 
 
@@ -38,9 +40,12 @@ def test_report_withholds_a_group_of_four_and_embeds_its_charts() -> None:
     charts = _charts(html)
     assert len(charts) == 3
     strategy_chart = charts[1]  # after the chart of what follows a failure
-    assert "switching (n = 12)" in strategy_chart
+    switching = tables.retention.filter(pl.col("group") == "switching").row(0, named=True)
+    assert switching["n"] == "masked"  # 34 − 30 would give the 4 cycling courses
+    assert switching["m6_retention"] is not None
+    assert f"switching (n = {switching['n']})" in strategy_chart
     assert "cycling" not in strategy_chart
-    assert "&lt;5" in strategy_chart
+    assert f">{switching['m6_at_risk']}<" in strategy_chart  # the table's at-risk cell
     assert "withheld" in html
     assert "not validated" in html
     assert "http://" not in html and "https://" not in html
@@ -68,10 +73,11 @@ def test_headline_artifact_shows_small_counts_masked_and_estimates_withheld() ->
     rows = {row["group"]: row for row in headline_rows(tables)}
     markdown = summary_markdown(tables, protocol=protocol, quality=QualityStatus("passed"))
 
-    assert rows["cycling"]["courses"] == "<5"
+    cycling = rows["cycling"]["courses"]
+    assert cycling in ("<5", "masked")  # 4 courses: never a number
     assert rows["cycling"]["retention at 9 months"] == "withheld"
-    assert rows["switching"]["courses"] == "12"
-    assert "| cycling | <5 | withheld | withheld |" in markdown
+    assert rows["switching"]["courses"] == "masked"  # 34 − 30 would give the cycling courses
+    assert f"| cycling | {cycling} | withheld | withheld |" in markdown
     assert "Cox model not estimated: fewer than 5 courses after cycling" in markdown
 
 

@@ -66,4 +66,5 @@ def test_failures_followed_by_switching_only_give_no_comparison(tmp_path: Path) 
         & (pl.col("strategy") == "switching")
         & (pl.col("cause") == "failure")
     )
-    assert switching["events"].to_list() == ["6"]
+    # all 6 stopped: shown, or masked where it would give a small count back
+    assert switching["events"].to_list() in (["6"], ["masked"])

@@ -8,8 +8,12 @@ from pathlib import Path
 import polars as pl
 
 from jakreg.config import Protocol
+from tasks.analysis.disclosure_attack import recovered
+from tasks.analysis.disclosure_control import merge_published
+from tasks.analysis.table_relations import run_relations, table_cells
 from tasks.federated.aggregates import center_aggregates
 from tasks.federated.bundle import MANIFEST, file_digest, write_bundle
+from tasks.federated.bundle_relations import bundle_cells, bundle_relations, read_bundle_tables
 from tests.unit.federated.cohorts import next_treatments
 
 
@@ -28,6 +32,23 @@ def make_bundle(folder: Path, center: str = "alpha", protocol: Protocol | None =
     aggregates = center_aggregates(next_treatments(center, 300, seed=5), protocol)
     write_bundle(folder, center, protocol, "passed", aggregates, descriptive, attrition)
     return folder
+
+
+def attack(folders: list[Path], run: dict[str, pl.DataFrame] | None = None) -> dict:
+    """What issue 13's attacker recovers from the bundles in `folders` and the run's shared
+    tables `run`, all together."""
+    protocol = Protocol()
+    parts, relations = [], []
+    for folder in folders:
+        center, frames = read_bundle_tables(folder)
+        cells = bundle_cells(center, protocol)
+        parts += [cells[name].read_published(f, 5) for name, f in frames.items()]
+        relations += bundle_relations(frames, center, protocol)
+    if run:
+        cells = table_cells(protocol)
+        parts += [cells[name].read_published(f, 5) for name, f in run.items()]
+        relations += run_relations(run, protocol)
+    return recovered(merge_published(parts), relations)
 
 
 def edit_cell(folder: Path, file: str, row: int, column: str, value: str, reseal: bool) -> None:
