@@ -79,12 +79,7 @@ class Protocol:
             raise ConfigError("protocol.permissible_gap_days must be 0 or more")
         if self.next_treatment_window_days < 0:
             raise ConfigError("protocol.next_treatment_window_days must be 0 or more")
-        unknown = set(self.failure_reasons) - set(STOP_REASON_CLASSES)
-        if unknown:
-            raise ConfigError(
-                f"protocol.failure_reasons has unknown classes {sorted(unknown)}; "
-                f"known: {', '.join(STOP_REASON_CLASSES)}"
-            )
+        _all_known("failure_reasons", "unknown classes ", self.failure_reasons, STOP_REASON_CLASSES)
         if self.month_days <= 0 or not self.retention_months:
             raise ConfigError("protocol.month_days must be positive and retention_months non-empty")
         if self.min_cell_count < 1:
@@ -95,12 +90,12 @@ class Protocol:
             )
         if min(self.sensitivity_gap_days + self.sensitivity_window_days, default=0) < 0:
             raise ConfigError("protocol.sensitivity_gap_days and _window_days must be 0 or more")
-        unknown_variants = set(self.sensitivity_failure_reasons) - set(UNKNOWN_REASON_VARIANTS)
-        if unknown_variants:
-            raise ConfigError(
-                f"protocol.sensitivity_failure_reasons has {sorted(unknown_variants)}; "
-                f"known: {', '.join(UNKNOWN_REASON_VARIANTS)}"
-            )
+        _all_known(
+            "sensitivity_failure_reasons",
+            "",
+            self.sensitivity_failure_reasons,
+            UNKNOWN_REASON_VARIANTS,
+        )
 
     @classmethod
     def load(cls, path: Path | None) -> Protocol:
@@ -264,6 +259,14 @@ def _one_center_per_landing(path: Path, centers: dict[str, Center]) -> tuple[Cen
 
 
 _KINDS = {int: "whole number", float: "number", str: "name"}
+
+
+def _all_known(name: str, what: str, values: tuple[str, ...], known: tuple[str, ...]) -> None:
+    """A protocol list whose every value must be one of `known`; `what` names them in the
+    message ("unknown classes ")."""
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ConfigError(f"protocol.{name} has {what}{sorted(unknown)}; known: {', '.join(known)}")
 
 
 def check_type(name: str, value: Any, default: Any) -> None:

@@ -15,8 +15,10 @@ import polars as pl
 
 from jakreg.config import Protocol
 from jakreg.errors import ConfigError
+from tasks.analysis.attrition import attrition_table
 from tasks.analysis.descriptive import descriptive_table
 from tasks.analysis.inputs import AnalysisInputs, load_inputs
+from tasks.analysis.retention import POOLED
 from tasks.federated.aggregates import COMPARED, center_aggregates
 from tasks.federated.bundle import write_bundle
 from tasks.federated.bundle_relations import (
@@ -64,14 +66,22 @@ def export_aggregates(database: Path, out: Path, center_id: str | None = None) -
 
 
 def attrition(inputs: AnalysisInputs) -> pl.DataFrame:
-    """How many patients and courses are left after each step (exact counts)."""
-    failures = inputs.failures
+    """How many patients and courses are left after each step (exact counts): the report's
+    attrition steps (tasks/analysis/attrition.py, one counting rule) under the bundle's names, and
+    the next treatments the pooled model compares."""
+    report_steps = {
+        name: n
+        for name, n in attrition_table(inputs)
+        .filter(pl.col("scope") == POOLED)
+        .select("name", "n")
+        .iter_rows()
+    }
     counts = {
-        PATIENTS: int(inputs.jaki_courses["first_of_patient"].sum()),
-        COURSES: len(inputs.jaki_courses),
-        FAILURES: len(failures),
-        WITH_NEXT: int(failures["has_next"].sum()),
-        COMPARED_NEXT: int(failures["strategy"].is_in(COMPARED).sum()),
+        PATIENTS: report_steps["patients"],
+        COURSES: report_steps["jaki_courses"],
+        FAILURES: report_steps["failures"],
+        WITH_NEXT: report_steps["next_treatments"],
+        COMPARED_NEXT: int(inputs.failures["strategy"].is_in(COMPARED).sum()),
     }
     return pl.DataFrame({"step": list(ATTRITION_STEPS), "n": [counts[s] for s in ATTRITION_STEPS]})
 
