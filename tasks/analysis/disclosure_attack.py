@@ -15,12 +15,11 @@ the data is a `Relation`, a linear inequality `lower ≤ Σ coefficient × cell 
   a / (a + e) ≤ S ≤ (n − e) / n, a being the number still at risk after t (`kaplan_meier_bounds`).
   A relation derived from an estimate names it in `given`: withholding the estimate removes it.
 
-`hidden_ranges` computes, for every hidden cell, the smallest and largest integer value it can
-take under all relations together (mixed-integer programming with scipy's HiGHS, per connected
-group of hidden cells); `recovered` lists the hidden cells whose range is a single value from 1
-to min − 1 (a hidden count pinned at 0 or at min or more discloses nobody). Not modelled:
-confidence limits and medians (they bound counts only loosely), and anything outside the tables
-(charts draw only from the same shared cells).
+`recovered` lists the hidden cells that every set of values allowed by all relations together
+puts at one and the same value from 1 to min − 1 (a hidden count pinned at 0 or at min or more
+discloses nobody), by mixed-integer programming with scipy's HiGHS, per connected group of hidden
+cells. Not modelled: confidence limits and medians (they bound counts only loosely), and anything
+outside the tables (charts draw only from the same shared cells).
 
 Other tables reuse this by naming their cells (`tasks.analysis.disclosure_control.TableCells`),
 stating their relations with the helpers below, and passing the run's published cells and all
@@ -114,27 +113,14 @@ def kaplan_meier_bounds(
     )
 
 
-def hidden_ranges(
-    published: Published, relations: Iterable[Relation]
-) -> dict[Cell, tuple[int, int]]:
-    """The integer range each hidden cell can take given everything published; for a masked
-    cell that can reach min, only that it can (its range then starts at `min_cell_count`)."""
-    hidden = published.small | published.masked
-    active = [r for r in relations if any(cell in hidden for cell in r.cells)]
-    ranges: dict[Cell, tuple[int, int]] = {}
-    for group, group_relations in _connected(hidden, active):
-        ranges.update(_solve(group, group_relations, published))
-    return ranges
-
-
 def recovered(published: Published, relations: Iterable[Relation]) -> dict[Cell, int]:
     """Hidden cells an attacker can pin to one value from 1 to min − 1, with that value."""
-    ranges = hidden_ranges(published, relations)
-    return {
-        cell: low
-        for cell, (low, high) in ranges.items()
-        if low == high and 1 <= low < published.min_cell_count
-    }
+    hidden = published.small | published.masked
+    active = [r for r in relations if any(cell in hidden for cell in r.cells)]
+    pinned: dict[Cell, int] = {}
+    for group, group_relations in _connected(hidden, active):
+        pinned.update(_Group(group, group_relations, published).pinned())
+    return pinned
 
 
 def _connected(hidden: frozenset[Cell], relations: list[Relation]):
@@ -160,45 +146,63 @@ def _connected(hidden: frozenset[Cell], relations: list[Relation]):
     return groups.values()
 
 
-def _solve(
-    cells: list[Cell], relations: list[Relation], published: Published
-) -> dict[Cell, tuple[int, int]]:
-    """The range of each cell among `cells` (see `hidden_ranges`)."""
-    column = {cell: i for i, cell in enumerate(cells)}
-    rows, columns, values, lower, upper = [], [], [], [], []
-    for i, relation in enumerate(relations):
-        constant = 0.0
-        for cell, coefficient in relation.terms:
-            if cell in column:
-                rows.append(i)
-                columns.append(column[cell])
-                values.append(coefficient)
-            else:
-                constant += coefficient * published.known.get(cell, 0)
-        lower.append(relation.lower - constant)
-        upper.append(relation.upper - constant)
-    matrix = csr_array((values, (rows, columns)), shape=(len(relations), len(cells)))
-    constraint = LinearConstraint(matrix, np.array(lower) - 1e-9, np.array(upper) + 1e-9)
-    box = np.array([published.bounds(cell) for cell in cells], dtype=float)
-    # a finite ceiling far above any count keeps every program bounded
-    ceiling = 1000.0 * (max(published.known.values(), default=0) + published.min_cell_count)
-    bounds = Bounds(box[:, 0], np.minimum(box[:, 1], ceiling))
-    integrality = np.ones(len(cells))
-    ranges = {}
-    for cell in cells:
-        objective = np.zeros(len(cells))
-        objective[column[cell]] = 1.0
-        ends = {}
-        for sign in (-1.0, 1.0):  # the largest value first: at min or more, nothing to learn
-            result = milp(
-                sign * objective, constraints=constraint, bounds=bounds, integrality=integrality
-            )
-            if not result.success:  # no solution: the published figures contradict the model
-                raise ValueError(f"the relations admit no values for {cell}: {result.message}")
-            else:
-                ends[sign] = round(sign * result.fun)
-            if ends[sign] >= published.min_cell_count:
-                break
-        high = ends[-1.0]
-        ranges[cell] = (ends.get(1.0, min(high, published.min_cell_count)), high)
-    return ranges
+class _Group:
+    """The integer programs of one connected group of hidden cells. Every solution found is a
+    set of values the published figures allow at once, so one solution clears every cell it
+    shows at 0 or at min or more, and two clear every cell they show at two values: only the
+    cells still at one small value need programs of their own (at most two each)."""
+
+    def __init__(self, cells: list[Cell], relations: list[Relation], published: Published):
+        self.cells, self.min = cells, published.min_cell_count
+        column = {cell: i for i, cell in enumerate(cells)}
+        rows, columns, values, lower, upper = [], [], [], [], []
+        for i, relation in enumerate(relations):
+            constant = 0.0
+            for cell, coefficient in relation.terms:
+                if cell in column:
+                    rows.append(i)
+                    columns.append(column[cell])
+                    values.append(coefficient)
+                else:
+                    constant += coefficient * published.known.get(cell, 0)
+            lower.append(relation.lower - constant)
+            upper.append(relation.upper - constant)
+        matrix = csr_array((values, (rows, columns)), shape=(len(relations), len(cells)))
+        self.constraint = LinearConstraint(matrix, np.array(lower) - 1e-9, np.array(upper) + 1e-9)
+        box = np.array([published.bounds(cell) for cell in cells], dtype=float)
+        # a finite ceiling far above any count keeps every program bounded
+        ceiling = 1000.0 * (max(published.known.values(), default=0) + self.min)
+        self.bounds = Bounds(box[:, 0], np.minimum(box[:, 1], ceiling))
+        self.seen: list[set[int]] = [set() for _ in cells]
+
+    def pinned(self) -> dict[Cell, int]:
+        """The cells whose every allowed value is one value from 1 to min − 1."""
+        everything = np.ones(len(self.cells))
+        for objective in (everything, -everything):  # spread the first solutions apart
+            self._solve(objective)
+        found = {}
+        for i, cell in enumerate(self.cells):
+            for sign in (1.0, -1.0):  # can it be larger, then smaller, than the value seen?
+                if self._open(i):
+                    objective = np.zeros(len(self.cells))
+                    objective[i] = -sign
+                    self._solve(objective)
+            if self._open(i):
+                found[cell] = next(iter(self.seen[i]))
+        return found
+
+    def _open(self, i: int) -> bool:
+        """Not yet shown to disclose nobody: one value seen, from 1 to min − 1."""
+        return len(self.seen[i]) == 1 and 1 <= next(iter(self.seen[i])) < self.min
+
+    def _solve(self, objective: np.ndarray) -> None:
+        result = milp(
+            objective,
+            constraints=self.constraint,
+            bounds=self.bounds,
+            integrality=np.ones(len(self.cells)),
+        )
+        if not result.success:  # no solution: the published figures contradict the model
+            raise ValueError(f"the relations admit no values for {self.cells}: {result.message}")
+        for seen, value in zip(self.seen, np.round(result.x).astype(int), strict=True):
+            seen.add(int(value))
