@@ -97,14 +97,6 @@ def reject_raw_rows(
         checks = [
             *(
                 (
-                    "control_characters",
-                    f"regexp_matches({_q(c)}, $control)",
-                    _literal(f"{c} holds a control character"),
-                )
-                for c in text
-            ),
-            *(
-                (
                     "field_too_long",
                     f"length({_q(c)}) > {MAX_FIELD_CHARACTERS}",
                     f"{_literal(c + ' is ')} || length({_q(c)}) || ' characters long'",
@@ -117,12 +109,18 @@ def reject_raw_rows(
             ),
             (
                 "duplicate_row",
-                f"row_number() over (partition by {every_column} order by source_row) > 1",
+                f"source_row in {_later_copies(table, every_column)}",
                 "'a copy of an earlier row'",
             ),
         ]
         rule = " ".join(f"when {condition} then '{rule}'" for rule, condition, _ in checks)
         detail = " ".join(f"when {condition} then {words}" for _, condition, words in checks)
+        if text:
+            # One pattern match over the row's text, then, on the rare row it finds a control
+            # character in, one per column to name it: a match per column and row cost a third
+            # of the raw rules' time.
+            rule = f"when {_any_control(text)} then 'control_characters' {rule}"
+            detail = f"when {_any_control(text)} then case {_control_detail(text)} end {detail}"
         parameters = {"control": CONTROL_CHARACTERS, "date_like": DATE_LIKE}
         if date_format is not None:
             parameters["format"] = date_format
@@ -139,6 +137,31 @@ def reject_raw_rows(
             f"(select source_row from {REJECTED_TABLE} where file = $file)",
             {"file": name},
         )
+
+
+def _later_copies(table: str, every_column: str) -> str:
+    """The rows of `table` that repeat an earlier row exactly. Rows are compared in full only
+    among those sharing a hash of every column: numbering every row of the file within its own
+    values sorted the whole file, the costliest raw rule."""
+    row_hash = f"hash({every_column})"
+    return (
+        "(select source_row from ("
+        f"select source_row, row_number() over (partition by {every_column} order by source_row) "
+        f"as copy from {table} where {row_hash} in (select row_hash from "
+        f"(select {row_hash} as row_hash from {table}) group by row_hash having count(*) > 1)"
+        ") where copy > 1)"
+    )
+
+
+def _any_control(text: list[str]) -> str:
+    return f"regexp_matches(concat({', '.join(_q(c) for c in text)}), $control)"
+
+
+def _control_detail(text: list[str]) -> str:
+    return " ".join(
+        f"when regexp_matches({_q(c)}, $control) then {_literal(c + ' holds a control character')}"
+        for c in text
+    )
 
 
 def reject_staged_rows(
