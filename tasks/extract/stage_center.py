@@ -238,6 +238,7 @@ def _stage_into(
         data_files = dialects.raw_data_files(center)
         filled = filled_counts(con, data_files)
         reject_raw_rows(con, data_files, layout.date_format if layout else None)
+        write_raw_copies(con, center, partial)
         parameters = {
             **dialects.staging_parameters(center),
             "center_id": center.id,
@@ -245,12 +246,21 @@ def _stage_into(
             "advanced_classes": list(ADVANCED_CLASSES),
         }
         staging = sql_models.SQL_DIR / "staging"
-        sql_models.run_models(con, sql_models.discover([staging / center.dialect]), parameters)
+        dialect_models = sql_models.discover([staging / center.dialect])
+        sql_models.run_models(con, dialect_models, parameters)
+        # Each copy of the extract is dropped once the next one is made, so that memory holds
+        # about one copy at a time: the raw text once the dialect's models have read it, their
+        # tables once the common models have (at 1M patients each copy is hundreds of MiB).
+        database.run(con, "drop schema raw cascade")
         for table in CENTER_TABLES:
             _create_center_view(con, center.dialect, table)
         common = sql_models.discover([staging])
         ruled = sql_models.upstream_of(common, RULE_TABLES)
         sql_models.run_models(con, ruled, parameters)
+        for table in CENTER_TABLES:
+            database.run(con, f"drop view staging.center_{table}")
+        for model in dialect_models:
+            database.run(con, f"drop table {model.table}")
         reject_staged_rows(con, dialects.source_files(center), thresholds)
         sql_models.run_models(con, [m for m in common if m not in ruled], parameters)
         counts = {
@@ -267,7 +277,6 @@ def _stage_into(
                 {"path": str(partial / f"{table}.parquet")},
             )
             fault_point("stage")
-        write_raw_copies(con, center, partial)
         unmapped = database.fetch_value(
             con, "select coalesce(sum(n_rows), 0) from staging.stg_unmapped_terms"
         )
