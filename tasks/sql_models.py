@@ -70,13 +70,25 @@ def build_order(models: list[Model]) -> list[Model]:
 
 
 def run_models(
-    con: duckdb.DuckDBPyConnection, models: list[Model], parameters: dict[str, Any]
+    con: duckdb.DuckDBPyConnection,
+    models: list[Model],
+    parameters: dict[str, Any],
+    keep: set[str] | None = None,
 ) -> dict[str, int]:
-    """Materialise each model as a table; returns the row count of each."""
+    """Materialise each model as a table; returns the row count of each. Given `keep`, every
+    other model's table is dropped once the last model reading it has run, so that memory holds
+    the steps in use only, not every step of the build."""
     counts = {}
-    for model in build_order(models):
+    ordered = build_order(models)
+    last_reader = {reference: model.table for model in ordered for reference in model.references}
+    for model in ordered:
         _materialise(con, model, parameters)
         counts[model.table] = database.fetch_value(con, f"select count(*) from {model.table}")
+        if keep is None:
+            continue
+        for done in [m for m in ordered if last_reader.get(m.table) == model.table]:
+            if done.table not in keep:
+                database.run(con, f"drop table {done.table}")
     return counts
 
 

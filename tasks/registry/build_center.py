@@ -100,7 +100,9 @@ def build_center(
     partial.mkdir(parents=True)
     with settings.connect() as con:
         _stage_views(con, staged)
-        counts = sql_models.run_models(con, registry_models(), protocol.sql_parameters())
+        counts = sql_models.run_models(
+            con, registry_models(), protocol.sql_parameters(), keep=set(mart_tables())
+        )
         for table in mart_tables():
             con.table(table).write_parquet(str(partial / f"{table}.parquet"))
             fault_point("model")

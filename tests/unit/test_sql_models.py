@@ -107,3 +107,19 @@ def test_the_models_upstream_of_a_table_are_it_and_what_it_reads() -> None:
         "intermediate.links",
         "marts.failures",
     ]
+
+
+def test_steps_not_kept_are_dropped_once_their_last_reader_has_run() -> None:
+    con = duckdb.connect()
+    models = [
+        _model("staging", "a", "select 1 as x"),
+        _model("intermediate", "b", "select x + 1 as x from staging.a"),
+        _model("intermediate", "c", "select x + 1 as x from intermediate.b"),
+        _model("marts", "d", "select * from intermediate.c union all select * from staging.a"),
+        _model("intermediate", "unread", "select 5 as x"),
+    ]
+    counts = sql_models.run_models(con, models, {}, keep={"marts.d"})
+    assert counts == {f"{m.layer}.{m.name}": 1 for m in models} | {"marts.d": 2}
+    tables = database.fetch_all(con, "select schema_name, table_name from duckdb_tables()")
+    assert sorted(tables) == [("intermediate", "unread"), ("marts", "d")]
+    assert database.fetch_all(con, "select x from marts.d order by x") == [(1,), (3,)]
