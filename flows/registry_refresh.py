@@ -270,7 +270,7 @@ def _refresh(
         logger.warning("re-keying the registry: every center is staged again with the new key")
     published = read_published_run(layout.database)
     centers = load_centers(centers_file)
-    settings = DuckDBSettings.from_environment().for_centers(len(centers.centers))
+    settings = DuckDBSettings.from_environment()
     result = RefreshResult(layout.database, out_dir, run_id)
     for label, problem in centers.unnamed.items():
         logger.error("%s: not read: %s", label, problem)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from dataclasses import dataclass
 
@@ -40,13 +39,6 @@ class DuckDBSettings:
             _positive_int("JAKREG_DUCKDB_THREADS"),
             _positive_int("JAKREG_CONCURRENT_CENTERS") or os.cpu_count() or 1,
         )
-
-    def for_centers(self, centers: int) -> DuckDBSettings:
-        """These settings for a run of `centers` centers: no more connections share the machine
-        than there are centers, so a lone center stages and builds on every core (on two cores,
-        dividing by two left one idle)."""
-        sharing = max(1, min(self.concurrent_centers, centers))
-        return dataclasses.replace(self, concurrent_centers=sharing)
 
     def connect(self, database: str = ":memory:", alone: bool = False) -> duckdb.DuckDBPyConnection:
         """A connection with this run's limits; `alone` when no other connection works meanwhile

@@ -70,11 +70,3 @@ def test_options_win_over_the_environment_for_the_task_runner(
 def test_an_unknown_task_runner_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="'processes' is not one of threads, dask"):
         RunnerSettings("processes")
-
-
-def test_a_run_with_fewer_centers_than_cores_gives_each_more_cores(eight_gib_four_cores) -> None:
-    four = DuckDBSettings.from_environment()
-    assert _limits(four.for_centers(1)) == ("4.0 GiB", "4")
-    assert _limits(four.for_centers(2)) == ("2.0 GiB", "2")
-    assert four.for_centers(9).concurrent_centers == 4
-    assert four.for_centers(0).concurrent_centers == 1
