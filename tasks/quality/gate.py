@@ -28,7 +28,7 @@ from tasks.quality.verdict import Finding, Verdict, findings_of
 from tasks.registry import database
 
 if TYPE_CHECKING:
-    from great_expectations.data_context import FileDataContext
+    from great_expectations.data_context import AbstractDataContext
 
 # Counts and a few example values; the validated tables hold no local identifiers (the raw
 # copies are pseudonymised), and suites never ask for values of key columns.
@@ -162,7 +162,7 @@ def _named_for_files(findings: list[Finding], dialect: str) -> list[Finding]:
 
 
 def _validate(
-    context: FileDataContext,
+    context: AbstractDataContext,
     scope: str,
     database_file: Path,
     suites: dict[str, dict[str, Any]],
