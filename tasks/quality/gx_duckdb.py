@@ -10,7 +10,9 @@ then runs as SQL inside DuckDB and only aggregates come back to Python.
 SQLAlchemy's PostgreSQL reflection, which duckdb-engine inherits, queries `pg_collation`, which
 DuckDB 2.0 does not have; GX then falls back to `select * from <table>` without the schema and
 cannot find tables outside `main` (the registry's `marts.*`). This engine reads column names from
-DuckDB's `information_schema` instead.
+DuckDB's `information_schema` instead, and primary keys from `duckdb_constraints()`: the dialect's
+query casts to `regclass`, which DuckDB lacks, so it failed after ~25 ms of catalog queries per
+table and GX took the table to have none.
 
 It keeps one DuckDB connection (SQLAlchemy's StaticPool: opening a DuckDB file costs more than
 most metric queries) until `close()`; the gate closes it after each validation run, so no file
@@ -75,6 +77,18 @@ class _ColumnInspector:
             raise sa.exc.NoSuchTableError(f"{schema}.{table_name}")
         return [{"name": name} for (name,) in names]
 
+    def get_pk_constraint(self, table_name: str, schema: str | None = None, **_: Any) -> dict:
+        query = sa.text(
+            "select constraint_column_names from duckdb_constraints() "
+            "where database_name = current_database() and schema_name = :schema "
+            "and table_name = :table and constraint_type = 'PRIMARY KEY'"
+        )
+        with self._engine.connect() as connection:
+            keys = connection.execute(
+                query, {"schema": schema or "main", "table": str(table_name)}
+            ).fetchall()
+        return {"constrained_columns": list(keys[0][0]) if keys else [], "name": None}
+
 
 class DuckDBDatasource(SQLDatasource):
     """A DuckDB database file read through DuckDBExecutionEngine."""
@@ -85,11 +99,19 @@ class DuckDBDatasource(SQLDatasource):
     def execution_engine_type(self) -> type[SqlAlchemyExecutionEngine]:
         return DuckDBExecutionEngine
 
+    def test_connection(self, test_assets: bool = True) -> None:
+        """GX's test, which probes each asset's table, in one connection closed afterwards."""
+        try:
+            super().test_connection(test_assets)
+        finally:
+            self.get_engine().dispose()
+
     def _create_engine(self) -> sa.Engine:
-        # Used by test_connection(); the base class would pool connections and keep the file open.
+        # Used by test_connection() only: one connection for all its probes (opening a DuckDB
+        # file costs ~25 ms, more than a probe), which it closes so that no lock outlives it.
         model = self.dict(
             exclude=self._get_exec_engine_excludes(), config_provider=self._config_provider
         )
         kwargs = dict(model.pop("kwargs", None) or {})
-        kwargs.setdefault("poolclass", sa.pool.NullPool)
+        kwargs.setdefault("poolclass", sa.pool.StaticPool)
         return sa.create_engine(model.pop("connection_string"), **kwargs)
