@@ -55,7 +55,7 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
 
 
 class _ColumnInspector:
-    """The dialect's inspector, with column reflection answered from `information_schema`."""
+    """The dialect's inspector, with columns and primary keys answered from DuckDB's catalog."""
 
     def __init__(self, inspector: sa.Inspector, engine: sa.Engine) -> None:
         self._inspector = inspector
@@ -65,29 +65,31 @@ class _ColumnInspector:
         return getattr(self._inspector, name)
 
     def get_columns(self, table_name: str, schema: str | None = None, **_: Any) -> list[dict]:
-        query = sa.text(
+        names = self._catalog(
             "select column_name from information_schema.columns "
-            "where table_schema = :schema and table_name = :table order by ordinal_position"
+            "where table_schema = :schema and table_name = :table order by ordinal_position",
+            table_name,
+            schema,
         )
-        with self._engine.connect() as connection:
-            names = connection.execute(
-                query, {"schema": schema or "main", "table": str(table_name)}
-            ).fetchall()
         if not names:
             raise sa.exc.NoSuchTableError(f"{schema}.{table_name}")
         return [{"name": name} for (name,) in names]
 
     def get_pk_constraint(self, table_name: str, schema: str | None = None, **_: Any) -> dict:
-        query = sa.text(
+        keys = self._catalog(
             "select constraint_column_names from duckdb_constraints() "
             "where database_name = current_database() and schema_name = :schema "
-            "and table_name = :table and constraint_type = 'PRIMARY KEY'"
+            "and table_name = :table and constraint_type = 'PRIMARY KEY'",
+            table_name,
+            schema,
         )
-        with self._engine.connect() as connection:
-            keys = connection.execute(
-                query, {"schema": schema or "main", "table": str(table_name)}
-            ).fetchall()
         return {"constrained_columns": list(keys[0][0]) if keys else [], "name": None}
+
+    def _catalog(self, query: str, table_name: str, schema: str | None) -> list[sa.Row]:
+        with self._engine.connect() as connection:
+            return connection.execute(
+                sa.text(query), {"schema": schema or "main", "table": str(table_name)}
+            ).fetchall()
 
 
 class DuckDBDatasource(SQLDatasource):
