@@ -29,7 +29,7 @@ the registry's tables).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -113,13 +113,21 @@ def kaplan_meier_bounds(
     )
 
 
-def recovered(published: Published, relations: Iterable[Relation]) -> dict[Cell, int]:
-    """Hidden cells an attacker can pin to one value from 1 to min − 1, with that value."""
+def recovered(
+    published: Published,
+    relations: Iterable[Relation],
+    candidates: Iterable[Mapping[Cell, int]] = (),
+) -> dict[Cell, int]:
+    """Hidden cells an attacker can pin to one value from 1 to min − 1, with that value.
+    `candidates` are values of the cells that may be allowed (the true counts, the witnesses of
+    secondary suppression): each one that is, checked here against every relation and label,
+    stands for a solution and saves programs; one that is not is ignored."""
     hidden = published.small | published.masked
     active = [r for r in relations if any(cell in hidden for cell in r.cells)]
+    candidates = list(candidates)
     pinned: dict[Cell, int] = {}
     for group, group_relations in _connected(hidden, active):
-        pinned.update(_Group(group, group_relations, published).pinned())
+        pinned.update(_Group(group, group_relations, published).pinned(candidates))
     return pinned
 
 
@@ -175,11 +183,14 @@ class _Group:
         self.bounds = Bounds(box[:, 0], np.minimum(box[:, 1], ceiling))
         self.seen: list[set[int]] = [set() for _ in cells]
 
-    def pinned(self) -> dict[Cell, int]:
+    def pinned(self, candidates: list[Mapping[Cell, int]]) -> dict[Cell, int]:
         """The cells whose every allowed value is one value from 1 to min − 1."""
-        everything = np.ones(len(self.cells))
-        for objective in (everything, -everything):  # spread the first solutions apart
-            self._solve(objective)
+        for candidate in candidates:
+            self._try(candidate)
+        if not any(self.seen):  # no candidate allowed: spread the first solutions apart
+            everything = np.ones(len(self.cells))
+            for objective in (everything, -everything):
+                self._solve(objective)
         found = {}
         for i, cell in enumerate(self.cells):
             for sign in (1.0, -1.0):  # can it be larger, then smaller, than the value seen?
@@ -194,6 +205,23 @@ class _Group:
     def _open(self, i: int) -> bool:
         """Not yet shown to disclose nobody: one value seen, from 1 to min − 1."""
         return len(self.seen[i]) == 1 and 1 <= next(iter(self.seen[i])) < self.min
+
+    def _try(self, candidate: Mapping[Cell, int]) -> None:
+        """Takes the candidate's values of the group's cells as seen if every label and relation
+        allows them."""
+        if not all(cell in candidate for cell in self.cells):
+            return
+        values = np.array([candidate[cell] for cell in self.cells], dtype=float)
+        bounds, constraint = self.bounds, self.constraint
+        product = constraint.A @ values
+        if (
+            np.all(values >= bounds.lb)
+            and np.all(values <= bounds.ub)
+            and np.all(product >= constraint.lb)
+            and np.all(product <= constraint.ub)
+        ):
+            for seen, value in zip(self.seen, values.astype(int), strict=True):
+                seen.add(int(value))
 
     def _solve(self, objective: np.ndarray) -> None:
         result = milp(

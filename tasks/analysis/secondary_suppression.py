@@ -33,6 +33,7 @@ attacker on the tables as shared, which must recover nothing (else `DisclosureEr
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -78,14 +79,17 @@ def protect_frames(
         for cell, value in cells[name].counts_of(frame).items()
     }
     first = primary(counts, min_cell_count, withheld)
-    suppression = protect(counts, relations(exact), first, min_cell_count, weight)
+    suppression, witnesses = _protected(counts, relations(exact), first, min_cell_count, weight)
     shared = {
         name: cells[name].share(frame, suppression, min_cell_count) for name, frame in exact.items()
     }
     published = merge_published(
         cells[name].read_published(frame, min_cell_count) for name, frame in shared.items()
     )
-    leaked = recovered(published, relations(shared))
+    # the true counts and the witnesses are values the attacker checks and, if allowed, need
+    # not search for again
+    alternatives = (ChainMap(witness.values, counts) for witness in witnesses)
+    leaked = recovered(published, relations(shared), [counts, *alternatives])
     if leaked:
         raise DisclosureError(
             f"{len(leaked)} small counts of the shared tables can still be worked out, e.g. "
@@ -102,25 +106,39 @@ def protect(
     weight: Callable[[Cell], float] = lambda cell: 1.0,
 ) -> Suppression:
     """`suppression` grown until every small count has a witness (see the module docstring)."""
+    return _protected(counts, relations, suppression, min_cell_count, weight)[0]
+
+
+def _protected(
+    counts: dict[Cell, int],
+    relations: Iterable[Relation],
+    suppression: Suppression,
+    min_cell_count: int,
+    weight: Callable[[Cell], float],
+) -> tuple[Suppression, list[_Witness]]:
+    """`protect`'s suppression, with the witnesses it found."""
     search = _Search(counts, list(relations), min_cell_count, weight)
     masked, withheld = set(suppression.masked), set(suppression.withheld)
     protected: set[Cell] = set()
+    witnesses = []
     for cell in sorted(suppression.small, key=repr):
         if cell in protected:  # an earlier witness already moves it
             continue
         witness = search.witness(cell, suppression.small, masked, withheld)
         masked |= witness.masked
         withheld |= witness.withheld
-        protected |= witness.moved
-    return Suppression(suppression.small, frozenset(masked), frozenset(withheld))
+        protected |= witness.values.keys()
+        witnesses.append(witness)
+    return Suppression(suppression.small, frozenset(masked), frozenset(withheld)), witnesses
 
 
 @dataclass(frozen=True)
 class _Witness:
-    """What a witness needs hidden (counts masked, estimates withheld) and the counts it moves."""
+    """What a witness needs hidden (counts masked, estimates withheld) and the counts it moves,
+    with their values in it."""
 
     masked: set[Cell]
-    moved: set[Cell]
+    values: dict[Cell, int]
     withheld: set[Cell]
 
 
@@ -225,7 +243,11 @@ class _Search:
             return None
         return _Witness(
             masked={cells[i] for i in range(n) if chosen[n + i] and not is_masked[i]},
-            moved={cells[i] for i in range(n) if chosen[i] != 0},
+            values={
+                cells[i]: int(self.truth[c] + chosen[i])
+                for i, c in enumerate(near)
+                if chosen[i] != 0
+            },
             withheld={estimates[j] for j in range(k) if chosen[2 * n + j]},
         )
 

@@ -28,13 +28,14 @@ from tasks.quality.verdict import Finding, Verdict, findings_of
 from tasks.registry import database
 
 if TYPE_CHECKING:
-    from great_expectations.data_context import FileDataContext
+    from great_expectations.data_context import AbstractDataContext
 
 # Counts and a few example values; the validated tables hold no local identifiers (the raw
 # copies are pseudonymised), and suites never ask for values of key columns.
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 5}
 # Views a staging suite needs beyond the staged tables sit next to it as `<name>.sql`.
 STAGING_VIEWS = SUITES_DIR / "staging"
+WHOLE_TABLE = "whole table"
 
 
 def suite_names(layer: str) -> list[str]:
@@ -162,7 +163,7 @@ def _named_for_files(findings: list[Finding], dialect: str) -> list[Finding]:
 
 
 def _validate(
-    context: FileDataContext,
+    context: AbstractDataContext,
     scope: str,
     database_file: Path,
     suites: dict[str, dict[str, Any]],
@@ -174,26 +175,40 @@ def _validate(
     an expectation's description reads as its value in the findings (`words`)."""
     # Imported here: GX is only imported once a gate runs (tasks/quality/context.py).
     import great_expectations as gx
+    from great_expectations.core.batch_definition import BatchDefinition
     from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.datasource.fluent.sql_datasource import TableAsset
 
+    # The data source is added once with every asset and batch definition: GX serialises the
+    # whole data source again for each asset or batch definition added to it afterwards.
+    tables = {suite: (suite.split(".")[0], suite.rsplit(".", 1)[-1]) for suite in suites}
+    with warnings.catch_warnings():
+        # GX would rather take the schema from the connection (a search path); DuckDB
+        # cannot set one per connection string, so the asset names it.
+        warnings.filterwarnings("ignore", "`schema_name` is deprecated", DeprecationWarning)
+        assets = [
+            TableAsset(
+                name=table,
+                table_name=table,
+                schema_name=schema,
+                batch_definitions=[BatchDefinition(name=WHOLE_TABLE)],
+            )
+            for schema, table in tables.values()
+        ]
     source = context.data_sources.add_or_update_duckdb(
         name=scope,
         connection_string=f"duckdb:///{database_file}",
         kwargs={"connect_args": {"read_only": True}},
+        assets=assets,
     )
     findings: list[Finding] = []
     try:
         for suite_name, parameters in suites.items():
-            schema, table = suite_name.split(".")[0], suite_name.rsplit(".", 1)[-1]
-            with warnings.catch_warnings():
-                # GX would rather take the schema from the connection (a search path); DuckDB
-                # cannot set one per connection string, so the asset names it.
-                warnings.filterwarnings("ignore", "`schema_name` is deprecated", DeprecationWarning)
-                asset = source.add_table_asset(name=table, table_name=table, schema_name=schema)
+            table = tables[suite_name][1]
             definition = context.validation_definitions.add_or_update(
                 gx.ValidationDefinition(
                     name=f"{scope}.{suite_name}",
-                    data=asset.add_batch_definition_whole_table("whole table"),
+                    data=source.get_asset(table).get_batch_definition(WHOLE_TABLE),
                     suite=context.suites.get(suite_name),
                 )
             )

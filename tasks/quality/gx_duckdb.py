@@ -10,7 +10,9 @@ then runs as SQL inside DuckDB and only aggregates come back to Python.
 SQLAlchemy's PostgreSQL reflection, which duckdb-engine inherits, queries `pg_collation`, which
 DuckDB 2.0 does not have; GX then falls back to `select * from <table>` without the schema and
 cannot find tables outside `main` (the registry's `marts.*`). This engine reads column names from
-DuckDB's `information_schema` instead.
+DuckDB's `information_schema` instead, and primary keys from `duckdb_constraints()`: the dialect's
+query casts to `regclass`, which DuckDB lacks, so it failed after ~25 ms of catalog queries per
+table and GX took the table to have none.
 
 It keeps one DuckDB connection (SQLAlchemy's StaticPool: opening a DuckDB file costs more than
 most metric queries) until `close()`; the gate closes it after each validation run, so no file
@@ -53,7 +55,7 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
 
 
 class _ColumnInspector:
-    """The dialect's inspector, with column reflection answered from `information_schema`."""
+    """The dialect's inspector, with columns and primary keys answered from DuckDB's catalog."""
 
     def __init__(self, inspector: sa.Inspector, engine: sa.Engine) -> None:
         self._inspector = inspector
@@ -63,17 +65,31 @@ class _ColumnInspector:
         return getattr(self._inspector, name)
 
     def get_columns(self, table_name: str, schema: str | None = None, **_: Any) -> list[dict]:
-        query = sa.text(
+        names = self._catalog(
             "select column_name from information_schema.columns "
-            "where table_schema = :schema and table_name = :table order by ordinal_position"
+            "where table_schema = :schema and table_name = :table order by ordinal_position",
+            table_name,
+            schema,
         )
-        with self._engine.connect() as connection:
-            names = connection.execute(
-                query, {"schema": schema or "main", "table": str(table_name)}
-            ).fetchall()
         if not names:
             raise sa.exc.NoSuchTableError(f"{schema}.{table_name}")
         return [{"name": name} for (name,) in names]
+
+    def get_pk_constraint(self, table_name: str, schema: str | None = None, **_: Any) -> dict:
+        keys = self._catalog(
+            "select constraint_column_names from duckdb_constraints() "
+            "where database_name = current_database() and schema_name = :schema "
+            "and table_name = :table and constraint_type = 'PRIMARY KEY'",
+            table_name,
+            schema,
+        )
+        return {"constrained_columns": list(keys[0][0]) if keys else [], "name": None}
+
+    def _catalog(self, query: str, table_name: str, schema: str | None) -> list[sa.Row]:
+        with self._engine.connect() as connection:
+            return connection.execute(
+                sa.text(query), {"schema": schema or "main", "table": str(table_name)}
+            ).fetchall()
 
 
 class DuckDBDatasource(SQLDatasource):
@@ -85,11 +101,19 @@ class DuckDBDatasource(SQLDatasource):
     def execution_engine_type(self) -> type[SqlAlchemyExecutionEngine]:
         return DuckDBExecutionEngine
 
+    def test_connection(self, test_assets: bool = True) -> None:
+        """GX's test, which probes each asset's table, in one connection closed afterwards."""
+        try:
+            super().test_connection(test_assets)
+        finally:
+            self.get_engine().dispose()
+
     def _create_engine(self) -> sa.Engine:
-        # Used by test_connection(); the base class would pool connections and keep the file open.
+        # Used by test_connection() only: one connection for all its probes (opening a DuckDB
+        # file costs ~25 ms, more than a probe), which it closes so that no lock outlives it.
         model = self.dict(
             exclude=self._get_exec_engine_excludes(), config_provider=self._config_provider
         )
         kwargs = dict(model.pop("kwargs", None) or {})
-        kwargs.setdefault("poolclass", sa.pool.NullPool)
+        kwargs.setdefault("poolclass", sa.pool.StaticPool)
         return sa.create_engine(model.pop("connection_string"), **kwargs)

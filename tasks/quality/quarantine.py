@@ -87,8 +87,8 @@ class QualityGate:
     baseline_dir: Path | None = None
     # False outside a flow (`jakreg validate`): the suites run as plain functions, no Prefect API.
     prefect_tasks: bool = True
-    # GX's file-backed context is not thread-safe: opening it rewrites its config file, and GX
-    # keeps one current project per process. Centers are gated one at a time.
+    # GX is not thread-safe: it keeps one current project per process, which each validation's
+    # context replaces. Centers are gated one at a time.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from jakreg.config import Protocol
+from tasks.analysis import disclosure_attack
 from tasks.analysis.comparison import cox_table, logrank_table
 from tasks.analysis.descriptive import descriptive_table
 from tasks.analysis.disclosure_attack import Published, kaplan_meier_bounds, recovered, sums_to
@@ -34,6 +35,22 @@ def test_a_small_group_beside_a_masked_one_is_not_recovered() -> None:
     published = Published(known={C: 20, TOTAL: 32}, small=frozenset({A}), masked=frozenset({B}))
 
     assert recovered(published, [sums_to([A, B, C], TOTAL)]) == {}
+
+
+def test_a_candidate_the_published_figures_do_not_allow_proves_nothing() -> None:
+    published = Published(known={B: 10, C: 20, TOTAL: 32}, small=frozenset({A}))
+    not_adding_up = {A: 3, B: 10, C: 20, TOTAL: 32}
+
+    assert recovered(published, [sums_to([A, B, C], TOTAL)], [not_adding_up]) == {A: 2}
+
+
+def test_two_allowed_candidates_clear_a_count_without_a_search(monkeypatch) -> None:
+    published = Published(known={C: 20, TOTAL: 32}, small=frozenset({A}), masked=frozenset({B}))
+    monkeypatch.setattr(disclosure_attack, "milp", None)  # any search would fail
+
+    candidates = [{A: 2, B: 10}, {A: 3, B: 9}]
+
+    assert recovered(published, [sums_to([A, B, C], TOTAL)], candidates) == {}
 
 
 def test_events_of_an_uncensored_group_come_back_from_retention_times_n() -> None:
