@@ -161,6 +161,8 @@ class _Search:
                 rows.append(r)
                 columns.append(self.column.setdefault(cell, len(self.column)))
                 values.append(k)
+        for cell in counts:  # a count in no relation still needs a witness: its label alone
+            self.column.setdefault(cell, len(self.column))
         self.cells = list(self.column)
         shape = (len(relations), len(self.cells))
         self.matrix = csr_array((values, (rows, columns)), shape=shape)

@@ -102,3 +102,12 @@ def test_a_masked_count_may_be_any_count_a_small_one_one_to_four() -> None:
     assert published == Published({C: 20}, frozenset({A}), frozenset({B}), 5)
     assert published.bounds(A) == (1, 4)
     assert published.bounds(B) == (0, float("inf"))
+
+
+def test_a_count_in_no_relation_needs_nothing_hidden_unless_its_label_pins_it() -> None:
+    # d is in no relation: `<5` lets it be 1 to 4; `<2` would say it is 1, so it is masked
+    counts = {A: 2, B: 5, C: 30, TOTAL: 37, D: 3}
+    relations = [sums_to([A, B, C], TOTAL)]
+
+    assert protect(counts, relations, primary(counts, 5), 5).masked == {B}
+    assert protect({D: 1}, [], primary({D: 1}, 2), 2).masked == {D}
